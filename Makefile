@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run serve ingest test test-fast lint typecheck bench eval knowledge lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=python3.11)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0   # CPU build; an unpinned torch would pull a CUDA build
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## install, migrate, ingest knowledge/ and serve on http://127.0.0.1:8000
+	$(BIN)/helpdesk db upgrade
+	$(BIN)/helpdesk ingest knowledge
+	$(BIN)/helpdesk serve --host 127.0.0.1 --port 8000 --with-worker
+
+ingest: install
+	$(BIN)/helpdesk ingest knowledge
+
+test: install  ## the whole suite: unit, embedded stores, PostgreSQL, Chroma server, browser, LLM server
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/pytest -q -m "not integration"
+
+lint: install
+	$(BIN)/ruff check assistant ingest tests evals
+	$(BIN)/mypy
+
+bench: install  ## ingestion, answer latency and load benchmarks; numbers go to evals/reports/
+	$(BIN)/python -m evals.bench_ingest
+	$(BIN)/python -m evals.bench_ask
+
+eval: install
+	$(BIN)/helpdesk eval
+
+knowledge: install  ## regenerate the DOCX and PDF editions of the templates
+	$(BIN)/python -m knowledge.build
+
+lock:  ## refresh requirements.lock from the current environment
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements.lock
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,14 @@
+"""The `helpdesk` command: each subcommand lives in its own small module."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Procurement helpdesk assistant.", no_args_is_help=True, add_completion=False)
+
+
+def main() -> None:
+    """Entry point of the `helpdesk` console script."""
+    from assistant.cli import knowledge, server  # noqa: F401  (registers commands)
+
+    app()

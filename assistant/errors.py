@@ -1,0 +1,49 @@
+"""Domain exceptions of the helpdesk; translated to HTTP, Slack or exit codes only at the edges."""
+
+
+class HelpdeskError(Exception):
+    """Base class of every error the helpdesk raises on purpose."""
+
+
+class ConfigurationError(HelpdeskError):
+    """A setting is missing or inconsistent, or an optional package is not installed."""
+
+
+class DocumentLoadError(HelpdeskError):
+    """A file could not be read into text (corrupt, encrypted, empty, unsupported, too large)."""
+
+
+class IndexUnavailableError(HelpdeskError):
+    """The vector store cannot be reached."""
+
+
+class DatabaseUnavailableError(HelpdeskError):
+    """The database cannot be reached."""
+
+
+class InvalidQuestionError(HelpdeskError):
+    """A question is empty, too long or otherwise unusable."""
+
+
+class NotFoundError(HelpdeskError):
+    """The requested conversation, document or escalation does not exist (or is not yours)."""
+
+
+class PermissionDeniedError(HelpdeskError):
+    """The caller is not allowed to do this."""
+
+
+class ConflictError(HelpdeskError):
+    """The action does not fit the current state (e.g. answering a closed escalation)."""
+
+
+class LLMUnavailableError(HelpdeskError):
+    """The chat model timed out or failed; the extractive answer is used instead."""
+
+
+class RateLimitedError(HelpdeskError):
+    """Too many requests from one client."""
+
+
+class DeliveryError(HelpdeskError):
+    """A message could not be delivered to its channel; it will be retried."""

@@ -1,0 +1,1 @@
+"""Helpdesk services: no FastAPI, Slack or Teams imports in here."""

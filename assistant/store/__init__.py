@@ -1,0 +1,1 @@
+"""Relational store: SQLAlchemy models, session factory and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""FastAPI routers, templates and static files: routes parse, services decide."""
