@@ -59,7 +59,7 @@ class RetrievalSettings(BaseModel):
 class LLMSettings(BaseModel):
     """Optional chat model; without one the assistant answers extractively."""
 
-    provider: Literal["none", "openai", "ollama", "mistral", "fake"] = Field(
+    provider: Literal["none", "openai", "ollama", "mistral"] = Field(
         "none", description="none (extractive answers), openai (any OpenAI-compatible endpoint), ollama, mistral."
     )
     base_url: str | None = Field(None, description="Endpoint, e.g. http://127.0.0.1:8080/v1 for llama.cpp/vLLM.")

@@ -7,6 +7,11 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder, create_embedder
+from assistant.llm import create_chat_model
+from assistant.services.assistant import HelpdeskAssistant
+from assistant.services.conversations import ConversationService
+from assistant.services.escalations import EscalationService
+from assistant.services.generation import AnswerGenerator
 from assistant.services.retrieval import Retriever
 from assistant.store.db import Database
 from assistant.vectorstore import VectorIndex
@@ -28,13 +33,22 @@ class Helpdesk:
     index: VectorIndex
     retriever: Retriever
     db: Database
+    conversations: ConversationService
+    escalations: EscalationService
+    assistant: HelpdeskAssistant
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def build_helpdesk(settings: Settings, migrate: bool = True) -> Helpdesk:
-    """Wire stores, embedder and services from settings; apply migrations when asked."""
+def build_helpdesk(settings: Settings, migrate: bool = True, chat_model: Any | None = None) -> Helpdesk:
+    """Wire stores, embedder, chat model and services from settings; apply migrations when asked."""
     embedder, index, retriever = build_knowledge(settings)
     db = Database(settings.sqlalchemy_url)
     if migrate:
         db.upgrade()
-    return Helpdesk(settings=settings, embedder=embedder, index=index, retriever=retriever, db=db)
+    conversations = ConversationService(db)
+    escalations = EscalationService(db, settings.escalation)
+    model = chat_model if chat_model is not None else create_chat_model(settings.llm)
+    generator = AnswerGenerator(model, embedder, settings.llm.timeout_s) if model is not None else None
+    assistant = HelpdeskAssistant(settings, retriever, conversations, escalations, generator)
+    return Helpdesk(settings=settings, embedder=embedder, index=index, retriever=retriever, db=db,
+                    conversations=conversations, escalations=escalations, assistant=assistant)

@@ -1,0 +1,135 @@
+"""LLM answers grounded in the passages: [n] citations mapped back, unsupported sentences removed."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from assistant.embeddings import Embedder
+from assistant.errors import LLMUnavailableError
+from assistant.prompts import load_prompt
+from assistant.services.answering import ComposedAnswer
+from assistant.services.citations import make_citation
+from assistant.services.conversations import Turn
+from assistant.services.lexical import tokenize
+from assistant.services.retrieval import Passage
+
+LANGUAGE_NAMES = {"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
+                  "es": "Spanish", "et": "Estonian", "fi": "Finnish", "fr": "French", "ga": "Irish",
+                  "hr": "Croatian", "hu": "Hungarian", "it": "Italian", "lt": "Lithuanian", "lv": "Latvian",
+                  "mt": "Maltese", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
+                  "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish"}
+_CITE = re.compile(r"\[(\d{1,2})\]")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+LEXICAL_SUPPORT = 0.5
+EMBEDDING_SUPPORT = 0.55
+MIN_KEPT_SHARE = 0.5
+
+
+class AnswerGenerator:
+    """Writes answers with a LangChain chat model and checks every sentence against its sources."""
+
+    def __init__(self, chat_model: Any, embedder: Embedder, timeout_s: float = 30.0) -> None:
+        self._model = chat_model
+        self._embedder = embedder
+        self._timeout_s = timeout_s
+
+    def _messages(self, question: str, passages: list[Passage], language: str, history: list[Turn]) -> list[Any]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        name = LANGUAGE_NAMES.get(language, "English")
+        numbered = "\n\n".join(f"[{i}] {p.metadata.get('title', '')} — {p.section}\n{p.text}"
+                               for i, p in enumerate(passages, start=1))
+        recent = "\n".join(f"{t.role}: {t.content[:300]}" for t in history[-4:]) or "(none)"
+        return [SystemMessage(load_prompt("system").render(language_name=name)),
+                HumanMessage(load_prompt("answer").render(passages=numbered, history=recent, question=question,
+                                                          language_name=name))]
+
+    def _invoke(self, messages: list[Any]) -> str:
+        try:
+            result = self._model.invoke(messages)
+        except Exception as exc:  # provider SDKs raise many types; all mean "no answer from the model"
+            raise LLMUnavailableError(f"chat model failed: {type(exc).__name__}: {exc}") from exc
+        return str(getattr(result, "content", result))
+
+    def answer(self, question: str, passages: list[Passage], language: str, history: list[Turn],
+               base_url: str) -> ComposedAnswer:
+        """Generate, then keep only supported sentences (raises LLMUnavailableError to fall back)."""
+        text = self._invoke(self._messages(question, passages, language, history))
+        return self.finalise(text, passages, question, language, base_url)
+
+    def stream(self, question: str, passages: list[Passage], language: str, history: list[Turn]) -> Iterator[str]:
+        """Tokens as the model writes them; a failure or the time limit raises LLMUnavailableError."""
+        deadline = time.monotonic() + self._timeout_s
+        try:
+            for chunk in self._model.stream(self._messages(question, passages, language, history)):
+                if time.monotonic() > deadline:
+                    raise LLMUnavailableError("chat model exceeded its time limit")
+                token = str(getattr(chunk, "content", chunk))
+                if token:
+                    yield token
+        except LLMUnavailableError:
+            raise
+        except Exception as exc:  # see _invoke
+            raise LLMUnavailableError(f"chat model failed: {type(exc).__name__}: {exc}") from exc
+
+    def finalise(self, text: str, passages: list[Passage], question: str, language: str,
+                 base_url: str) -> ComposedAnswer:
+        """Map [n] to citations, drop sentences the passages do not support, renumber by first use."""
+        sentences = [s.strip() for s in _SENTENCES.split(text.strip()) if s.strip()]
+        if not sentences or not passages:
+            raise LLMUnavailableError("the model returned no usable answer")
+        kept = [s for s in sentences if self._supported(s, passages)]
+        if len(kept) < max(1, MIN_KEPT_SHARE * len(sentences)):
+            raise LLMUnavailableError(f"only {len(kept)} of {len(sentences)} generated sentences were supported")
+        renumber: dict[int, int] = {}
+        out: list[str] = []
+        for sentence in kept:
+            for n in (int(x) for x in _CITE.findall(sentence)):
+                if 1 <= n <= len(passages):
+                    renumber.setdefault(n, len(renumber) + 1)
+            out.append(_CITE.sub(lambda m: _map(m, renumber), sentence))
+        citations = [make_citation(new, passages[old - 1], base_url) for old, new in renumber.items()]
+        return ComposedAnswer(" ".join(out).replace(" \n", "\n"), citations)
+
+    def _supported(self, sentence: str, passages: list[Passage]) -> bool:
+        cited = [int(n) for n in _CITE.findall(sentence) if 1 <= int(n) <= len(passages)]
+        if _CITE.search(sentence) and not cited:
+            return False  # cites a passage that does not exist
+        sources = [passages[n - 1] for n in cited] or passages
+        words = set(tokenize(_CITE.sub("", sentence)))
+        if len(words) < 3:
+            return True  # too short to judge (e.g. "Yes.")
+        if max(len(words & set(tokenize(p.text))) / len(words) for p in sources) >= LEXICAL_SUPPORT:
+            return True
+        vectors = self._embedder.embed_batch([_CITE.sub("", sentence), *(p.text for p in sources)])
+        return float(np.max(vectors[1:] @ vectors[0])) >= EMBEDDING_SUPPORT
+
+    def condense(self, question: str, history: list[Turn]) -> str | None:
+        """Standalone rewrite of a follow-up question (None when the model fails)."""
+        from langchain_core.messages import HumanMessage
+
+        transcript = "\n".join(f"{t.role}: {t.content[:300]}" for t in history[-6:])
+        try:
+            return self._invoke([HumanMessage(load_prompt("condense").render(history=transcript,
+                                                                             question=question))]).strip() or None
+        except LLMUnavailableError:
+            return None
+
+    def translate(self, question: str) -> str | None:
+        """English translation of a question, to help lexical retrieval (None when the model fails)."""
+        from langchain_core.messages import HumanMessage
+
+        try:
+            return self._invoke([HumanMessage(load_prompt("translate").render(question=question))]).strip() or None
+        except LLMUnavailableError:
+            return None
+
+
+def _map(match: re.Match[str], renumber: dict[int, int]) -> str:
+    n = int(match.group(1))
+    return f"[{renumber[n]}]" if n in renumber else ""

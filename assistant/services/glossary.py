@@ -1,0 +1,61 @@
+"""The multilingual glossary (G-23) as a term map: a Polish or Greek term points to its English term."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from assistant.vectorstore import StoredChunk
+
+_LINE = re.compile(r"^\s*[-*]\s*([a-z]{2})\s*:\s*(.+?)\s*$", re.MULTILINE)
+_HEADING_NUMBER = re.compile(r"^\d+(\.\d+)*\s+")
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, for matching terms however they are typed."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass
+class Glossary:
+    """Foreign term (folded) -> English term, from the glossary document's chunks."""
+
+    to_english: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[StoredChunk]) -> Glossary:
+        """Read every '- xx: term' line under a term heading of the glossary document."""
+        mapping: dict[str, str] = {}
+        for chunk in chunks:
+            if "glossary" not in str(chunk.metadata.get("topics", "")):
+                continue
+            english = _HEADING_NUMBER.sub("", chunk.metadata.get("section", "").split(" > ")[-1]).strip()
+            for language, terms in _LINE.findall(chunk.text):
+                if language == "en":
+                    english = terms.split(" / ")[0].strip() or english
+            if not english:
+                continue
+            for language, terms in _LINE.findall(chunk.text):
+                for term in terms.split(" / "):
+                    if language != "en" and len(term.strip()) >= 4:
+                        mapping[fold(term.strip())] = english
+        return cls(mapping)
+
+    def expand(self, question: str) -> list[str]:
+        """English terms for the glossary terms found in the question (longest match first)."""
+        folded = fold(question)
+        found: list[str] = []
+        for term in sorted(self.to_english, key=len, reverse=True):
+            if term in folded:
+                english = self.to_english[term]
+                folded = folded.replace(term, " ")
+                if english not in found:
+                    found.append(english)
+        return found
+
+    def terms(self) -> list[str]:
+        """Every foreign term, for the domain vocabulary."""
+        return list(self.to_english)
