@@ -80,6 +80,30 @@ class EscalationSettings(BaseModel):
     )
     reminder_hours_before_due: int = Field(8, ge=1, description="Send a reminder this many hours before the SLA.")
     similar_threshold: float = Field(0.85, ge=0, le=1, description="Similarity above which open escalations link.")
+    offer_to_experts: int = Field(
+        3, ge=1, le=50, description="A new escalation is offered first to this many best-matching experts."
+    )
+    publish_review_months: int = Field(
+        12, ge=1, le=120, description="Default review-by date of a published expert answer, in months."
+    )
+    worker_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often the delivery worker polls the outbox.")
+    housekeeping_seconds: float = Field(
+        60.0, gt=0, description="How often the worker links similar escalations, sends reminders and flags overdue."
+    )
+    delivery_backoff_seconds: float = Field(
+        10.0, gt=0, description="First retry delay of a failed delivery; doubles per attempt."
+    )
+    delivery_backoff_max_seconds: float = Field(3600.0, gt=0, description="Longest delay between delivery retries.")
+    delivery_max_attempts: int = Field(
+        12, ge=1, description="Attempts before a delivery is marked failed (kept, shown in the console, retryable)."
+    )
+    delivery_lease_seconds: float = Field(
+        120.0, gt=0, description="A delivery claimed by a worker that died is retried after this long."
+    )
+    worker_in_server: bool = Field(
+        False, description="Run the delivery worker inside the web server process (set by `serve --with-worker`)."
+    )
+    session_hours: float = Field(12.0, gt=0, le=720, description="Lifetime of an expert's console login.")
 
 
 class SlackSettings(BaseModel):
@@ -108,7 +132,15 @@ class NotifySettings(BaseModel):
     smtp_port: int = Field(25, description="SMTP port.")
     smtp_from: str = Field("helpdesk@localhost", description="Sender address.")
     smtp_to: list[str] = Field(default_factory=list, description="Recipients of notifications.")
+    smtp_username: str | None = Field(None, description="SMTP login (optional).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (optional).")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_timeout_s: float = Field(10.0, gt=0, description="Seconds before an SMTP connection is abandoned (retried).")
     webhook_url: str | None = Field(None, description="Generic webhook receiving escalation events as JSON.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="If set, webhook bodies are signed: X-Helpdesk-Signature: sha256=<HMAC of the body>."
+    )
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Seconds before a webhook call is abandoned (retried).")
 
 
 class Settings(BaseSettings):

@@ -47,3 +47,11 @@ class RateLimitedError(HelpdeskError):
 
 class DeliveryError(HelpdeskError):
     """A message could not be delivered to its channel; it will be retried."""
+
+
+class InvalidInputError(HelpdeskError):
+    """A submitted field (answer, details, e-mail, password, filter) is empty, too long or malformed."""
+
+
+class NotAuthenticatedError(HelpdeskError):
+    """No valid expert session or API token came with the request."""

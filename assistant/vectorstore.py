@@ -35,7 +35,8 @@ def _translate_errors() -> Iterator[None]:
     except IndexUnavailableError:
         raise
     except Exception as exc:  # chromadb raises httpx, grpc and its own errors; all mean "index down"
-        if type(exc).__name__ in {"InvalidArgumentError", "DuplicateIDError"} or isinstance(exc, ValueError):
+        validation = type(exc).__name__ in {"InvalidArgumentError", "DuplicateIDError"} or isinstance(exc, ValueError)
+        if validation and "connect" not in str(exc).lower():
             raise
         raise IndexUnavailableError(f"vector store unavailable: {exc}") from exc
 

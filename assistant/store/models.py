@@ -111,8 +111,12 @@ class Escalation(Base):
     publish: Mapped[bool] = mapped_column(Boolean, default=False)
     published_chunk_id: Mapped[str | None] = mapped_column(String(128))
     review_by: Mapped[dt.date | None] = mapped_column()
+    linked_sources: Mapped[list[Any]] = mapped_column(default=list)
+    published_at: Mapped[dt.datetime | None] = mapped_column()
+    review_flagged_at: Mapped[dt.datetime | None] = mapped_column()
     due_at: Mapped[dt.datetime] = mapped_column()
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column()
+    overdue_flagged_at: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     answered_at: Mapped[dt.datetime | None] = mapped_column()
@@ -160,4 +164,14 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(128))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ChannelReceipt(Base):
+    """A Slack or Teams event already handled, or a message already posted: retries never act twice."""
+
+    __tablename__ = "channel_receipts"
+    key: Mapped[str] = mapped_column(String(191), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # slack | teams
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

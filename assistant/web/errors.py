@@ -18,6 +18,8 @@ STATUS = {
     errors.DatabaseUnavailableError: 503,
     errors.LLMUnavailableError: 503,
     errors.ConfigurationError: 500,
+    errors.InvalidInputError: 422,
+    errors.NotAuthenticatedError: 401,
 }
 
 

@@ -1,0 +1,1 @@
+"""Build tooling for the knowledge base: the DOCX and PDF editions of the templates (`make knowledge`)."""
