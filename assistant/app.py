@@ -7,9 +7,23 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant import __version__
 from assistant.config import Settings, get_settings
-from assistant.web import errors, health, pages
+from assistant.web import (
+    auth,
+    channels,
+    chat,
+    console,
+    console_admin,
+    documents,
+    errors,
+    escalations_api,
+    expert_api,
+    health,
+    pages,
+)
+from assistant.web.session import BrowserSessionMiddleware
 from assistant.web.templating import STATIC_DIR
 from assistant.wiring import Helpdesk, build_helpdesk
+from assistant.worker import worker_lifespan
 
 
 def create_app(settings: Settings | None = None, helpdesk: Helpdesk | None = None) -> FastAPI:
@@ -17,10 +31,16 @@ def create_app(settings: Settings | None = None, helpdesk: Helpdesk | None = Non
     settings = settings or get_settings()
     helpdesk = helpdesk or build_helpdesk(settings)
     app = FastAPI(title="Procurement helpdesk", version=__version__,
-                  description="Cited answers on digital public procurement, with escalation to human experts.")
+                  description="Cited answers on digital public procurement, with escalation to human experts.",
+                  lifespan=worker_lifespan)
     app.state.helpdesk = helpdesk
     errors.install(app)
+    auth.install(app)
+    app.add_middleware(BrowserSessionMiddleware, secret_key=settings.secret_key.get_secret_value(),
+                       secure=settings.public_base_url.startswith("https://"))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health.router, pages.router):
+    for router in (health.router, pages.router, chat.router, documents.router, console.router, console_admin.router,
+                   expert_api.router, escalations_api.router):
         app.include_router(router)
+    channels.install(app, helpdesk)
     return app

@@ -36,7 +36,7 @@ class IngestSettings(BaseModel):
     chunk_overlap: int = Field(150, ge=0, le=2000, description="Characters shared by consecutive chunks.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
     exclude: list[str] = Field(
-        default_factory=lambda: ["downloads/*", "README.md", "*.py"],
+        default_factory=lambda: ["downloads/*", "README.md", "*.py", "*.pyc", "__pycache__/*"],
         description="Glob patterns (relative to an ingested folder) that are never indexed.",
     )
 
@@ -47,7 +47,7 @@ class RetrievalSettings(BaseModel):
     top_k: int = Field(6, ge=1, le=50, description="Passages returned to the answer composer.")
     candidates: int = Field(30, ge=5, le=200, description="Candidates taken from each retriever before fusion.")
     fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 results are fused.")
-    dense_weight: float = Field(0.7, ge=0, le=1, description="Weight of the dense score in weighted fusion.")
+    dense_weight: float = Field(0.8, ge=0, le=1, description="Weight of the dense score in weighted fusion.")
     answer_threshold: float = Field(
         0.45, ge=0, le=1, description="Confidence below which an in-domain question is escalated."
     )
@@ -122,7 +122,9 @@ class TeamsSettings(BaseModel):
     app_id: str | None = Field(None, description="Microsoft App ID of the bot.")
     app_password: SecretStr | None = Field(None, description="Client secret of the bot.")
     tenant_id: str | None = Field(None, description="Tenant for single-tenant bots.")
-    auth_enabled: bool = Field(True, description="Validate incoming tokens (only ever off in tests).")
+    auth_enabled: bool = Field(
+        True, description="Validate incoming Bot Framework tokens; off only in tests (refused in production)."
+    )
 
 
 class NotifySettings(BaseModel):

@@ -49,6 +49,9 @@ def _base_metadata(doc: LoadedDocument) -> dict[str, Any]:
         value = doc.metadata.get(key)
         if isinstance(value, list) and value:
             meta[key] = "; ".join(str(v) for v in value)
+    boost = doc.metadata.get("retrieval_boost")
+    if isinstance(boost, int | float):
+        meta["retrieval_boost"] = float(boost)
     if doc.pages:
         meta["pages"] = doc.pages
     return meta

@@ -55,10 +55,10 @@ def _set_properties(document: WordDocument, template: TemplateSource) -> None:
     meta = template.meta
     stamp = dt.datetime.combine(template.reviewed_on, dt.time(0, 0))
     props = document.core_properties
-    props.title = template.title
+    props.title = _core_text(template.title)
     props.subject = f"Tender documentation template {template.template_id}"
-    props.comments = str(meta.get("summary", ""))
-    props.keywords = ", ".join(str(topic) for topic in meta.get("topics", []))
+    props.comments = _core_text(str(meta.get("summary", "")))
+    props.keywords = _core_text(", ".join(str(topic) for topic in meta.get("topics", [])))
     props.category = str(meta.get("category", ""))
     props.identifier = template.template_id
     props.version = str(meta.get("version", ""))
@@ -68,6 +68,13 @@ def _set_properties(document: WordDocument, template: TemplateSource) -> None:
     props.last_modified_by = GENERATOR
     props.revision = 1
     props.created = props.modified = props.last_printed = stamp
+
+
+def _core_text(text: str, limit: int = 255) -> str:
+    """Document properties hold at most 255 characters: cut at a word boundary and mark the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
 def _add_title_page(document: WordDocument, template: TemplateSource) -> None:

@@ -8,7 +8,17 @@ from pathlib import Path
 
 from fpdf import FPDF, FontFace
 
-from knowledge.template_source import Block, Heading, ListItem, Paragraph, Span, Spans, Table, TemplateSource, plain_text
+from knowledge.template_source import (
+    Block,
+    Heading,
+    ListItem,
+    Paragraph,
+    Span,
+    Spans,
+    Table,
+    TemplateSource,
+    plain_text,
+)
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian package fonts-dejavu-core
 _DEJAVU_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
@@ -95,16 +105,17 @@ def _set_properties(pdf: _TemplatePdf, template: TemplateSource) -> None:
     pdf.set_creator("knowledge.build")
     pdf.set_producer("knowledge.build (fpdf2)")
     pdf.set_lang(str(meta.get("language", "en")))
-    pdf.set_creation_date(dt.datetime.combine(template.reviewed_on, dt.time(0, 0), tzinfo=dt.timezone.utc))
+    pdf.set_creation_date(dt.datetime.combine(template.reviewed_on, dt.time(0, 0), tzinfo=dt.UTC))
 
 
 def _add_title_page(pdf: _TemplatePdf, template: TemplateSource) -> None:
     meta, clean, family = template.meta, pdf.edition_font.clean, pdf.edition_font.family
     pdf.add_page()
     pdf.set_font(family, "B", 20)
-    pdf.multi_cell(0, 9, clean(template.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, clean(template.title), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 13)
-    pdf.multi_cell(0, 8, f"Tender documentation template {template.template_id}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, f"Tender documentation template {template.template_id}", align="L", new_x="LMARGIN",
+                   new_y="NEXT")
     pdf.ln(4)
     for label, value in (("Template", template.template_id), ("Category", meta.get("category")),
                          ("Version", meta.get("version")), ("Last reviewed", meta.get("last_reviewed")),
@@ -116,10 +127,10 @@ def _add_title_page(pdf: _TemplatePdf, template: TemplateSource) -> None:
                             "your national law, and have your legal service review the final documents before "
                             "publication.")))
     fields = [f for f in meta.get("placeholders", []) if isinstance(f, dict) and f.get("name")]
-    _write_spans(pdf, (Span("Fields to complete are written "), Span("{{like_this}}", placeholder=True),
-                       Span(" and shown on a yellow ground throughout the document." + (" They are:" if fields else ""))))
+    ending = " and shown on a yellow ground throughout the document." + (" They are:" if fields else "")
+    _write_spans(pdf, (Span("Fields to complete are written "), Span("{{like_this}}", placeholder=True), Span(ending)))
     if fields:
-        rows = tuple((Span(f"{{{{{f['name']}}}}}", placeholder=True),), (Span(str(f.get("label", ""))),))
+        rows = tuple(((Span(f"{{{{{f['name']}}}}}", placeholder=True),), (Span(str(f.get("label", ""))),))
                      for f in fields)
         _add_table(pdf, Table(header=((Span("Field"),), (Span("What to fill in"),)), rows=rows))
 
@@ -154,19 +165,26 @@ def _write_list_item(pdf: _TemplatePdf, item: ListItem) -> None:
 def _write_spans(pdf: _TemplatePdf, spans: Spans, size: float = _BODY_SIZE, gap: float = 2.5) -> None:
     """Flow styled text; a placeholder is a filled cell, moved to the next line when it does not fit."""
     line = _LINE * size / _BODY_SIZE
+    margin, pdf.c_margin = pdf.c_margin, 0  # write() pads each fragment with c_margin; text flows without it
     for span in spans:
         style = ("B" if span.bold else "") + ("I" if span.italic else "")
         pdf.set_font(pdf.edition_font.family, style, size)
         text = pdf.edition_font.clean(span.text)
         if span.placeholder:
-            width = pdf.get_string_width(text) + 1
-            if pdf.get_x() + width > pdf.w - pdf.r_margin:
-                pdf.ln(line)
-            pdf.set_fill_color(*YELLOW)
-            pdf.cell(width, line, text, fill=True)
+            _write_placeholder(pdf, text, line)
         else:
             pdf.write(line, text)
+    pdf.c_margin = margin
     pdf.ln(line + gap)
+
+
+def _write_placeholder(pdf: _TemplatePdf, text: str, line: float) -> None:
+    width = pdf.get_string_width(text)
+    if pdf.get_x() + width > pdf.w - pdf.r_margin:
+        pdf.ln(line)
+    pdf.set_fill_color(*YELLOW)
+    pdf.cell(width, line, text, fill=True)
+    pdf.set_fill_color(255)
 
 
 def _add_table(pdf: _TemplatePdf, block: Table) -> None:
@@ -191,8 +209,11 @@ def _cell_style(spans: Spans) -> FontFace | None:
 
 
 def _column_widths(block: Table) -> tuple[int, ...]:
-    """Relative widths from the longest text of each column, so long descriptions get room."""
-    columns = len(block.header)
-    longest = [max((len(plain_text(row[i])) for row in (block.header, *block.rows) if i < len(row)), default=1)
-               for i in range(columns)]
-    return tuple(max(8, min(60, length)) for length in longest)
+    """Relative widths from each column's longest text and longest word, so neither is squeezed."""
+    widths = []
+    for column in range(len(block.header)):
+        texts = [plain_text(row[column]) for row in (block.header, *block.rows) if column < len(row)]
+        longest_text = max((len(text) for text in texts), default=0)
+        longest_word = max((len(word) for text in texts for word in text.split()), default=0)
+        widths.append(max(12, min(60, longest_text), round(longest_word * 1.45)))
+    return tuple(widths)

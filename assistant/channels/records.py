@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from assistant.errors import InvalidInputError, NotFoundError
 from assistant.store.db import Database
-from assistant.store.models import ChannelReceipt, Conversation, Expert
+from assistant.store.models import AuditEntry, ChannelReceipt, Conversation, Escalation, Expert
 
 MAX_KEY = 191
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 def receipt_key(*parts: str) -> str:
@@ -66,3 +69,22 @@ class ChannelRecords:
             return session.scalars(
                 select(Expert).where(Expert.slack_user_id == slack_user_id, Expert.active.is_(True))
             ).first()
+
+    def escalation_question(self, escalation_id: str) -> str:
+        """The question of an escalation ('' if there is none)."""
+        with self._db.session() as session:
+            record = session.get(Escalation, escalation_id)
+            return record.question if record is not None else ""
+
+    def link_slack_user(self, email: str, slack_user_id: str) -> str:
+        """Link an expert account to a Slack user, so Claim and Answer in Slack act as that expert; returns the name."""
+        if not SLACK_USER.match(slack_user_id):
+            raise InvalidInputError(f"'{slack_user_id}' is not a Slack user id (like U012AB3CD)")
+        with self._db.session() as session:
+            expert = session.scalars(select(Expert).where(Expert.email == email.strip().lower())).first()
+            if expert is None:
+                raise NotFoundError(f"no expert '{email}'")
+            expert.slack_user_id = slack_user_id
+            session.add(AuditEntry(actor="cli", action="expert.link_slack", target=expert.email,
+                                   details={"slack_user_id": slack_user_id}))
+            return expert.name

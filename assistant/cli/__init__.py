@@ -9,6 +9,16 @@ app = typer.Typer(help="Procurement helpdesk assistant.", no_args_is_help=True, 
 
 def main() -> None:
     """Entry point of the `helpdesk` console script."""
-    from assistant.cli import asking, database, knowledge, server  # noqa: F401  (registers commands)
+    from assistant.cli import (  # noqa: F401  (registers commands)
+        asking,
+        channels,
+        database,
+        eval_export,
+        evals,
+        experts,
+        knowledge,
+        server,
+        worker,
+    )
 
     app()

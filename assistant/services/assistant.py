@@ -17,12 +17,12 @@ from assistant.services.domain import DomainVocabulary
 from assistant.services.escalations import EscalationRequest, EscalationService, EscalationTicket
 from assistant.services.followups import standalone_query
 from assistant.services.generation import AnswerGenerator
-from assistant.services.glossary import Glossary
+from assistant.services.glossary import Glossary, neutral_terms
 from assistant.services.language import detect_language, message
 from assistant.services.lexical import tokenize
 from assistant.services.periods import period_date, period_label
 from assistant.services.replies import AssistantReply, ChannelAddress
-from assistant.services.retrieval import Passage, RetrievalFilters, RetrievalResult, Retriever
+from assistant.services.retrieval import Mode, Passage, RetrievalFilters, RetrievalResult, Retriever
 from assistant.services.routing import RoutingDecision, pre_route, retrieval_confidence, route
 
 _PART_SPLIT = re.compile(r"(?<=[?])\s+|\n+|;\s+")
@@ -145,7 +145,7 @@ class HelpdeskAssistant:
         early = pre_route(question)
         if early is not None and early.reason == "injection":
             return Prepared(question, language, conversation_id, address, history, query, early, None)
-        retrieval, prepared_period = self._retrieve(query, language, filters)
+        retrieval, prepared_period = self.retrieve(query, language, filters)
         decision = early or self._decide(query, retrieval)
         prepared = Prepared(question, language, conversation_id, address, history, query, decision, retrieval,
                             period_note=prepared_period[0], period=prepared_period[1])
@@ -153,18 +153,22 @@ class HelpdeskAssistant:
             prepared.uncovered_parts = self._uncovered_parts(question, language, filters)
         return prepared
 
-    def _retrieve(self, query: str, language: str, filters: RetrievalFilters | None
-                  ) -> tuple[RetrievalResult, tuple[str | None, str | None]]:
+    def retrieve(self, query: str, language: str, filters: RetrievalFilters | None = None, mode: Mode = "hybrid"
+                 ) -> tuple[RetrievalResult, tuple[str | None, str | None]]:
+        """Retrieve as the assistant does (glossary expansion, translation, period), with the period note."""
         today = self._today()
         day, named = period_date(query, today)
         _, _, glossary = self._domain()
-        lexical_query = query
+        dense_query, lexical_query = query, query
         if language != "en":
-            expansion = glossary.expand(query)
+            english = " ".join(glossary.expand(query))
+            translated = None
             if self._generator is not None and self._settings.llm.translate_queries:
-                lexical_query = self._generator.translate(query) or lexical_query
-            lexical_query = " ".join([lexical_query, *expansion])
-        result = self._retriever.search(query, lexical_query=lexical_query, filters=filters, on_date=day)
+                translated = self._generator.translate(query)
+            lexical_query = " ".join(filter(None, [translated or neutral_terms(query), english]))
+            dense_query = " ".join(filter(None, [query, translated, english]))
+        result = self._retriever.search(dense_query, lexical_query=lexical_query, filters=filters, on_date=day,
+                                        mode=mode)
         return result, self._period_note(result, day, named, today, language)
 
     def _period_note(self, result: RetrievalResult, day: dt.date, named: bool, today: dt.date,
@@ -190,7 +194,7 @@ class HelpdeskAssistant:
             return []
         uncovered = []
         for part in parts:
-            result, _ = self._retrieve(part, language, filters)
+            result, _ = self.retrieve(part, language, filters)
             if self._decide(part, result).decision != "answer":
                 uncovered.append(part)
         return uncovered if len(uncovered) < len(parts) else []

@@ -59,3 +59,11 @@ class Glossary:
     def terms(self) -> list[str]:
         """Every foreign term, for the domain vocabulary."""
         return list(self.to_english)
+
+
+_NEUTRAL = re.compile(r"\b(?:[A-Z][A-Z0-9-]{1,}[a-z]?|\d[\d.,/()a-z]*|Art\.?\s*\d+[\d()a-z]*)\b")
+
+
+def neutral_terms(question: str) -> str:
+    """Tokens that read the same in every language: acronyms (ESPD, NIS2), figures and article numbers."""
+    return " ".join(_NEUTRAL.findall(question))

@@ -188,8 +188,8 @@ class Retriever:
             lex = lexical.get(cid, 0.0) / top_lex
             score = self._fuse(sim, lex, dense_rank.get(cid), lex_rank.get(cid), bool(dense), bool(lexical))
             in_period = valid_on(chunk.metadata, day)
-            out.append(Passage(cid, chunk.text, chunk.metadata, score * (1 if in_period else _OTHER_PERIOD_PENALTY),
-                               sim, lex, in_period))
+            score *= float(chunk.metadata.get("retrieval_boost", 1.0)) * (1 if in_period else _OTHER_PERIOD_PENALTY)
+            out.append(Passage(cid, chunk.text, chunk.metadata, score, sim, lex, in_period))
         return out
 
     def _fuse(self, sim: float, lex: float, d_rank: int | None, l_rank: int | None,

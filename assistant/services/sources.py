@@ -137,6 +137,12 @@ def indexed_sections(chunks: list[StoredChunk], document_id: str) -> list[Indexe
     return sections
 
 
+def document_languages(chunks: list[StoredChunk]) -> dict[str, str]:
+    """The language each document is written in, where its metadata says (for lang attributes)."""
+    return {str(c.metadata["document_id"]): str(c.metadata["language"]) for c in chunks
+            if c.metadata.get("document_id") and c.metadata.get("language")}
+
+
 def _without_title(tokens: list[Token]) -> list[Token]:
     """Drop the first level-1 heading: the page shows the document title itself."""
     for position, token in enumerate(tokens):

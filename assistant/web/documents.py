@@ -12,6 +12,7 @@ from assistant.errors import NotFoundError
 from assistant.services.catalogue import DocumentEntry, build_catalogue, find_document
 from assistant.services.sources import (
     available_downloads,
+    document_languages,
     indexed_sections,
     media_type,
     render_markdown,
@@ -77,6 +78,7 @@ def viewer(request: Request, document_id: DocumentId, helpdesk: HelpdeskDep, lan
             rendered = None  # the file moved since indexing: the indexed text below is still shown
     return render_page(request, "document.html", {
         "doc": entry, "page": page, "nav": "library",
+        "doc_lang": document_languages(chunks).get(entry.document_id),
         "body": Markup(rendered.html) if rendered else None,  # noqa: S704 - markdown-it output, raw HTML disabled
         "headings": [h for h in rendered.headings if h.level <= 3] if rendered else [],
         "sections": [] if rendered else indexed_sections(chunks, entry.document_id),

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from assistant.errors import NotFoundError
 from assistant.services.catalogue import DocumentEntry, build_catalogue, find_document
-from assistant.services.sources import available_downloads
+from assistant.services.sources import available_downloads, document_languages
 from assistant.web.deps import HelpdeskDep
 from assistant.web.templating import templates
 from assistant.web.ui_text import LANGUAGE_COOKIE, UI_LANGUAGES, choose_language, ui_text
@@ -50,7 +50,8 @@ def chat_page(request: Request, helpdesk: HelpdeskDep, lang: LangQuery = None,
 @router.get("/library", response_class=HTMLResponse)
 def library_page(request: Request, helpdesk: HelpdeskDep, lang: LangQuery = None) -> HTMLResponse:
     """The templates by category with their downloads, then the guidance and any other indexed document."""
-    catalogue = build_catalogue(helpdesk.retriever.chunks())
+    chunks = helpdesk.retriever.chunks()
+    catalogue = build_catalogue(chunks)
     knowledge_dir = helpdesk.settings.knowledge_dir
     downloads = {e.document_id: available_downloads(e, knowledge_dir) for e in catalogue if e.doc_type == "template"}
     templates_by_category = [(c, [e for e in catalogue if e.doc_type == "template" and e.category == c])
@@ -60,7 +61,7 @@ def library_page(request: Request, helpdesk: HelpdeskDep, lang: LangQuery = None
         "template_count": sum(len(entries) for _, entries in templates_by_category),
         "guidance": [e for e in catalogue if e.doc_type == "guidance"],
         "others": [e for e in catalogue if _uncategorised(e)],
-        "downloads": downloads, "nav": "library",
+        "downloads": downloads, "doc_langs": document_languages(chunks), "nav": "library",
     }, lang)
 
 
