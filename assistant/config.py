@@ -49,10 +49,13 @@ class RetrievalSettings(BaseModel):
     fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 results are fused.")
     dense_weight: float = Field(0.8, ge=0, le=1, description="Weight of the dense score in weighted fusion.")
     answer_threshold: float = Field(
-        0.45, ge=0, le=1, description="Confidence below which an in-domain question is escalated."
+        0.5, ge=0, le=1, description="Confidence below which an in-domain question is escalated (0.5 = calibrated)."
     )
-    min_dense_similarity: float = Field(
-        0.30, ge=0, le=1, description="Dense similarity a passage needs to count as support."
+    answer_similarity_en: float = Field(
+        0.40, ge=0, le=1, description="Dense similarity at which an English question counts as covered (evals/)."
+    )
+    answer_similarity_other: float = Field(
+        0.27, ge=0, le=1, description="The same for other languages, whose cross-lingual similarities run lower."
     )
 
 

@@ -23,7 +23,7 @@ from assistant.services.lexical import tokenize
 from assistant.services.periods import period_date, period_label
 from assistant.services.replies import AssistantReply, ChannelAddress
 from assistant.services.retrieval import Mode, Passage, RetrievalFilters, RetrievalResult, Retriever
-from assistant.services.routing import RoutingDecision, pre_route, retrieval_confidence, route
+from assistant.services.routing import RoutingDecision, matches, pre_route, retrieval_confidence, route
 
 _PART_SPLIT = re.compile(r"(?<=[?])\s+|\n+|;\s+")
 
@@ -146,7 +146,7 @@ class HelpdeskAssistant:
         if early is not None and early.reason == "injection":
             return Prepared(question, language, conversation_id, address, history, query, early, None)
         retrieval, prepared_period = self.retrieve(query, language, filters)
-        decision = early or self._decide(query, retrieval)
+        decision = early or self._decide(query, retrieval, language)
         prepared = Prepared(question, language, conversation_id, address, history, query, decision, retrieval,
                             period_note=prepared_period[0], period=prepared_period[1])
         if decision.decision == "answer":
@@ -183,10 +183,10 @@ class HelpdeskAssistant:
             return message("period_other", language, period_asked=label), label
         return message("period_current", language, period=label), label
 
-    def _decide(self, query: str, retrieval: RetrievalResult) -> RoutingDecision:
+    def _decide(self, query: str, retrieval: RetrievalResult, language: str) -> RoutingDecision:
         _, vocabulary, _ = self._domain()
-        confidence = retrieval_confidence(retrieval, len(set(tokenize(query))))
-        return route(retrieval, confidence, vocabulary.in_domain(query), self._settings.retrieval)
+        confidence = retrieval_confidence(retrieval, len(set(tokenize(query))), language, self._settings.retrieval)
+        return route(confidence, vocabulary.in_domain(query), matches("national_law", query), self._settings.retrieval)
 
     def _uncovered_parts(self, question: str, language: str, filters: RetrievalFilters | None) -> list[str]:
         parts = [p.strip() for p in _PART_SPLIT.split(question) if len(p.strip().split()) >= 4]
@@ -195,7 +195,7 @@ class HelpdeskAssistant:
         uncovered = []
         for part in parts:
             result, _ = self.retrieve(part, language, filters)
-            if self._decide(part, result).decision != "answer":
+            if self._decide(part, result, language).decision != "answer":
                 uncovered.append(part)
         return uncovered if len(uncovered) < len(parts) else []
 

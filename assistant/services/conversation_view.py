@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from assistant.errors import NotFoundError
 from assistant.services.conversations import ConversationService
-from assistant.services.escalations import ACTIVE_STATUSES
 from assistant.store.db import Database
 from assistant.store.models import Escalation
 
@@ -30,9 +29,9 @@ def conversation_view(conversations: ConversationService, db: Database, conversa
     for escalation in escalations.values():
         escalation["answered"] = escalation["id"] in answered
     data["escalations"] = list(escalations.values())
-    # Still awaited: experts are on it, or they answered and the answer is on its way through the outbox.
-    data["awaiting_expert"] = any(e["status"] in ACTIVE_STATUSES or (e["status"] == "answered" and not e["answered"])
-                                  for e in escalations.values())
+    # Awaited until the expert's answer is in the conversation (it may still be on its way through the outbox),
+    # unless the experts closed the escalation without one.
+    data["awaiting_expert"] = any(not e["answered"] and e["status"] != "closed" for e in escalations.values())
     return data
 
 

@@ -95,7 +95,7 @@ class ExpertQueue:
         self._clock = clock
 
     # -- reading ------------------------------------------------------------------
-    def list(self, filters: QueueFilters, expert: ExpertIdentity) -> dict[str, Any]:
+    def find(self, filters: QueueFilters, expert: ExpertIdentity) -> dict[str, Any]:
         """The escalations matching the filters (offered to this expert first, then by due time) and counts."""
         filters = filters.validate()
         now = self._clock()

@@ -92,7 +92,7 @@ def queue_page(request: Request, queue: QueueDep, outbox: OutboxDep, expert: Cur
     filters = QueueFilters(status=status, language=language or None, country=country or None,
                            channel=channel or None, overdue=overdue, mine=mine, review_due=review_due)
     try:
-        result = queue.list(filters, expert)
+        result = queue.find(filters, expert)
     except InvalidInputError as exc:
         return page(request, "queue.html", {"expert": expert, "error": str(exc), "items": [], "counts": {},
                                             "filters": QueueFilters()}, status_code=422)

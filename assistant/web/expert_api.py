@@ -41,7 +41,7 @@ def list_escalations(queue: QueueDep, expert: CurrentExpert,
                      overdue: bool = False, mine: bool = False, review_due: bool = False,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     """The queue with the same filters as the console, and counts per status."""
-    result = queue.list(QueueFilters(status, language, country, channel, overdue, review_due, mine, limit), expert)
+    result = queue.find(QueueFilters(status, language, country, channel, overdue, review_due, mine, limit), expert)
     return {"items": result["items"], "counts": result["counts"]}
 
 

@@ -64,9 +64,9 @@ def live_server(knowledge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     helpdesk.db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless (skipped only where it is not installed)."""
+    """Debian's Chromium, headless (skipped only where it is not installed); one Playwright at a time, per module."""
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

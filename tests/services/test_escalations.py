@@ -83,7 +83,7 @@ def test_new_escalation_is_offered_to_matching_experts_first(desk) -> None:  # t
         offered = session.get(Escalation, ticket.id).offered_to
     assert offered[0] == match.id and generalist.id in offered
     assert len(offered) == 2  # Pierre reads no English
-    queue = desk["queue"].list(QueueFilters(), match)
+    queue = desk["queue"].find(QueueFilters(), match)
     assert queue["items"][0]["offered_to_me"] is True
 
 
@@ -179,17 +179,17 @@ def test_queue_filters_and_counts(desk) -> None:  # type: ignore[no-untyped-def]
         session.get(Escalation, late.id).due_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     desk["queue"].answer(de.id, anna, AnswerForm("Antwort"))
     queue = desk["queue"]
-    result = queue.list(QueueFilters(), anna)
+    result = queue.find(QueueFilters(), anna)
     assert result["counts"]["open"] == 2 and result["counts"]["answered"] == 1 and result["counts"]["overdue"] == 1
     assert [row["id"] for row in result["items"]][0] == late.id and len(result["items"]) == 2  # by due time
-    assert [r["language"] for r in queue.list(QueueFilters(status="all", language="de"), anna)["items"]] == ["de"]
-    assert [r["channel"] for r in queue.list(QueueFilters(channel="slack"), anna)["items"]] == ["slack"]
-    assert [r["id"] for r in queue.list(QueueFilters(overdue=True), anna)["items"]] == [late.id]
-    assert [r["id"] for r in queue.list(QueueFilters(status="answered", country="de"), anna)["items"]] == [de.id]
-    assert queue.list(QueueFilters(status="all", mine=True), anna)["items"][0]["id"] == de.id
+    assert [r["language"] for r in queue.find(QueueFilters(status="all", language="de"), anna)["items"]] == ["de"]
+    assert [r["channel"] for r in queue.find(QueueFilters(channel="slack"), anna)["items"]] == ["slack"]
+    assert [r["id"] for r in queue.find(QueueFilters(overdue=True), anna)["items"]] == [late.id]
+    assert [r["id"] for r in queue.find(QueueFilters(status="answered", country="de"), anna)["items"]] == [de.id]
+    assert queue.find(QueueFilters(status="all", mine=True), anna)["items"][0]["id"] == de.id
     for bad in (QueueFilters(status="lost"), QueueFilters(channel="fax"), QueueFilters(language="<script>")):
         with pytest.raises(InvalidInputError):
-            queue.list(bad, anna)
+            queue.find(bad, anna)
 
 
 def test_expert_answer_reaches_conversation_via_web_delivery(desk) -> None:  # type: ignore[no-untyped-def]

@@ -90,7 +90,7 @@ def test_answer_past_review_by_is_not_used_and_is_flagged_once(helpdesk) -> None
     with helpdesk.db.session() as session:
         assert session.get(Escalation, escalation_id).review_flagged_at is not None
     expert = helpdesk.experts.list()[0]
-    queue = helpdesk.queue.list(QueueFilters(status="all", review_due=True), expert)
+    queue = helpdesk.queue.find(QueueFilters(status="all", review_due=True), expert)
     assert [row["id"] for row in queue["items"]] == [escalation_id] and queue["counts"]["review_due"] == 1
 
 

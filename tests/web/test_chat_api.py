@@ -119,11 +119,17 @@ def test_an_escalated_answer_carries_the_reference_and_due_time(client: TestClie
 
 
 def test_an_expert_answer_that_arrives_later_is_in_the_conversation(client: TestClient, helpdesk: Helpdesk) -> None:
+    from assistant.services.expert_queue import AnswerForm
+
     reply = ask(client, THRESHOLD_QUESTION)
     ticket = client.post("/api/escalations", json={"conversation_id": reply["conversation_id"],
                                                    "message_id": reply["message_id"]}).json()
     assert client.get(f"/api/conversations/{reply['conversation_id']}").json()["awaiting_expert"] is True
-    helpdesk.conversations.record_expert_answer(reply["conversation_id"], "Yes: EUR 216,000 since 2026.", ticket["id"])
+    expert = helpdesk.experts.add("api.expert@example.eu", "Api Expert", "correct horse battery 9")
+    helpdesk.queue.answer(ticket["id"], expert, AnswerForm(text="Yes: EUR 216,000 since 2026."))
+    waiting = client.get(f"/api/conversations/{reply['conversation_id']}").json()
+    assert waiting["awaiting_expert"] is True and waiting["escalations"][0]["status"] == "answered"
+    helpdesk.outbox.deliver_due()  # the web channel writes the answer into the conversation
     conversation = client.get(f"/api/conversations/{reply['conversation_id']}").json()
     expert = conversation["messages"][-1]
     assert (expert["role"], expert["content"], expert["escalation_id"]) == (
