@@ -52,10 +52,10 @@ class RetrievalSettings(BaseModel):
         0.5, ge=0, le=1, description="Confidence below which an in-domain question is escalated (0.5 = calibrated)."
     )
     answer_similarity_en: float = Field(
-        0.40, ge=0, le=1, description="Dense similarity at which an English question counts as covered (evals/)."
+        0.38, ge=0, le=1, description="Dense similarity at which an English question counts as covered (evals/)."
     )
     answer_similarity_other: float = Field(
-        0.27, ge=0, le=1, description="The same for other languages, whose cross-lingual similarities run lower."
+        0.26, ge=0, le=1, description="The same for other languages, whose cross-lingual similarities run lower."
     )
 
 

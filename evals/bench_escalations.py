@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -96,6 +97,7 @@ def _answer_and_wait(helpdesk: Any, expert: Any, rounds: int, pause: float) -> l
     from assistant.services.replies import ChannelAddress
 
     latencies = []
+    jitter = random.Random(7)
     for n in range(rounds):
         conversation = helpdesk.conversations.open(ChannelAddress(owner_key="bench"))
         ticket = helpdesk.escalations.escalate(EscalationRequest(f"Latency question {n} {uuid.uuid4().hex}",
@@ -107,7 +109,7 @@ def _answer_and_wait(helpdesk: Any, expert: Any, rounds: int, pause: float) -> l
             if time.perf_counter() - started > 30:
                 raise RuntimeError("answer not delivered within 30 s")
         latencies.append(time.perf_counter() - started)
-        time.sleep(pause)  # answers arrive at random moments relative to the worker's polling
+        time.sleep(jitter.uniform(0, pause))  # answers arrive at random moments relative to the worker's polls
     return latencies
 
 
@@ -141,7 +143,7 @@ def bench_delivery(data_dir: Path, rounds: int) -> list[dict[str, Any]]:
     try:
         time.sleep(25)  # the worker process loads the embedder and the index before its first poll
         poll = settings.escalation.worker_poll_seconds
-        results.append(_summary(_answer_and_wait(helpdesk, expert, rounds, poll * 0.37),
+        results.append(_summary(_answer_and_wait(helpdesk, expert, rounds, poll),
                                 f"separate `helpdesk worker` process (polls every {poll:g} s)"))
     finally:
         worker.terminate()

@@ -25,7 +25,7 @@ from assistant.services.replies import AssistantReply, ChannelAddress
 from assistant.services.retrieval import Mode, Passage, RetrievalFilters, RetrievalResult, Retriever
 from assistant.services.routing import RoutingDecision, matches, pre_route, retrieval_confidence, route
 
-_PART_SPLIT = re.compile(r"(?<=[?])\s+|\n+|;\s+")
+_QUESTION_PARTS = re.compile(r"[^?\n]+\?")
 
 
 @dataclass
@@ -189,7 +189,8 @@ class HelpdeskAssistant:
         return route(confidence, vocabulary.in_domain(query), matches("national_law", query), self._settings.retrieval)
 
     def _uncovered_parts(self, question: str, language: str, filters: RetrievalFilters | None) -> list[str]:
-        parts = [p.strip() for p in _PART_SPLIT.split(question) if len(p.strip().split()) >= 4]
+        """Sub-questions (two or more question marks) that the knowledge does not cover."""
+        parts = [p.strip() for p in _QUESTION_PARTS.findall(question) if len(p.strip().split()) >= 4]
         if len(parts) < 2:
             return []
         uncovered = []

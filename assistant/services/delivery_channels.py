@@ -86,7 +86,7 @@ class WebhookDelivery:
 
     def __init__(self, settings: NotifySettings, client: httpx.Client | None = None) -> None:
         self._settings = settings
-        self._client = client or httpx.Client(timeout=settings.webhook_timeout_s)
+        self._client = client  # tests may inject one; otherwise a short-lived client per delivery
 
     def deliver(self, item: OutboxItem) -> None:
         url = str(item.address.get("url") or self._settings.webhook_url or "")
@@ -99,7 +99,11 @@ class WebhookDelivery:
             key = self._settings.webhook_secret.get_secret_value().encode()
             headers["X-Helpdesk-Signature"] = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
         try:
-            response = self._client.post(url, content=body, headers=headers)
+            if self._client is not None:
+                response = self._client.post(url, content=body, headers=headers)
+            else:
+                with httpx.Client(timeout=self._settings.webhook_timeout_s) as client:
+                    response = client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {url}: {exc}") from exc
         if response.status_code >= 300:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from assistant.services.glossary import fold
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,10 +22,10 @@ class DomainVocabulary:
     """Recognises procurement vocabulary in a question."""
 
     def __init__(self, extra_terms: Iterable[str] = ()) -> None:
-        stems = set(_builtin_stems()) | {t.lower() for t in extra_terms if len(t) >= 4}
+        stems = {fold(t) for t in _builtin_stems()} | {fold(t) for t in extra_terms if len(t) >= 4}
         alternatives = sorted((re.escape(s) for s in stems), key=len, reverse=True)
         self._pattern = re.compile(r"(?<!\w)(" + "|".join(alternatives) + ")", re.IGNORECASE)
 
     def in_domain(self, text: str) -> bool:
         """Whether the text uses at least one procurement term."""
-        return bool(self._pattern.search(text))
+        return bool(self._pattern.search(fold(text)))

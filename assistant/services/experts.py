@@ -70,7 +70,7 @@ class ExpertService:
     def __init__(self, db: Database, hasher: PasswordHasher | None = None) -> None:
         self._db = db
         self._hasher = hasher or PasswordHasher()
-        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy_hash: str | None = None  # made on first login: unknown e-mails cost as much as wrong passwords
 
     def add(self, email: str, name: str, password: str, role: str = "expert", topics: Sequence[str] = (),
             countries: Sequence[str] = (), languages: Sequence[str] = (), actor: str = "cli") -> ExpertIdentity:
@@ -100,7 +100,11 @@ class ExpertService:
         """The active expert with this e-mail and password, or NotAuthenticatedError (same message either way)."""
         with self._db.session() as session:
             expert = session.scalars(select(Expert).where(Expert.email == email.strip().lower())).first()
-            stored = expert.password_hash if expert is not None and expert.active else self._dummy_hash
+            if expert is not None and expert.active:
+                stored = expert.password_hash
+            else:
+                self._dummy_hash = self._dummy_hash or self._hasher.hash(secrets.token_urlsafe(16))
+                stored = self._dummy_hash
             try:
                 self._hasher.verify(stored, password)
             except (VerificationError, InvalidHashError) as exc:

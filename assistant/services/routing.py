@@ -71,6 +71,6 @@ def route(confidence: float, in_domain: bool, national: bool, settings: Retrieva
         return RoutingDecision("escalate", "national_law", confidence)
     if confidence >= settings.answer_threshold:
         return RoutingDecision("answer", "covered", confidence)
-    if in_domain:
+    if in_domain or confidence >= settings.answer_threshold - 0.1:
         return RoutingDecision("escalate", "low_confidence", confidence)
     return RoutingDecision("decline", "out_of_scope", confidence)
