@@ -42,6 +42,7 @@ lint: install
 bench: install  ## ingestion, answer latency and load benchmarks; numbers go to evals/reports/
 	$(BIN)/python -m evals.bench_ingest
 	$(BIN)/python -m evals.bench_ask
+	$(BIN)/python -m evals.bench_escalations
 
 eval: install
 	$(BIN)/helpdesk eval

@@ -29,6 +29,10 @@ class Embedder(ABC):
         """Embed one text."""
         return self.embed_batch([text])[0]
 
+    def multilingual(self) -> Embedder | None:
+        """A cross-lingual model inside this embedder, if there is one."""
+        return None
+
     def embed_in_batches(
         self, texts: Sequence[str], batch_size: int, on_batch: Callable[[int], None] | None = None
     ) -> np.ndarray:
@@ -101,6 +105,9 @@ class MultilingualUSEEmbedder(Embedder):
         with self._lock:
             return _normalise(self._model.encode(list(texts)))
 
+    def multilingual(self) -> Embedder | None:
+        return self
+
 
 class DualEmbedder(Embedder):
     """Concatenates weighted unit vectors of two models, so cosine = weighted sum of both cosines."""
@@ -109,6 +116,9 @@ class DualEmbedder(Embedder):
         self._parts = ((first, float(np.sqrt(first_weight))), (second, float(np.sqrt(1 - first_weight))))
         self.dimension = first.dimension + second.dimension
         self.id = f"dual-{first.id}-{second.id}"
+
+    def multilingual(self) -> Embedder | None:
+        return next((m for m, _ in self._parts if m.multilingual() is m), None)
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         return np.hstack([model.embed_batch(texts) * scale for model, scale in self._parts]).astype(np.float32)

@@ -177,7 +177,8 @@ async def measure(args: argparse.Namespace, port: int, pid: int) -> dict[str, An
         asked += count
         print(f"{clients} client(s): {levels[-1]}", flush=True)
     return {"questions_asked": asked, "warmup": asdict(warmup), "levels": [asdict(level) for level in levels],
-            "memory_after_warmup_kb": after_warmup, "memory_after_all_kb": memory_kb(pid)}
+            "memory_after_warmup_kb": after_warmup, "memory_after_all_kb": memory_kb(pid),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -189,7 +190,9 @@ def markdown(report: dict[str, Any]) -> str:
                      f"{level['p95_ms']} | {level['mean_ms']} | {level['max_ms']} | {level['rps']} |")
     warm, after = report["memory_after_warmup_kb"], report["memory_after_all_kb"]
     lines += ["", f"Server RSS after warm-up: {warm['VmRSS'] / 1024:.0f} MiB; after {report['questions_asked']} "
-              f"questions: {after['VmRSS'] / 1024:.0f} MiB (peak {after['VmHWM'] / 1024:.0f} MiB).", ""]
+              f"questions: {after['VmRSS'] / 1024:.0f} MiB (peak {after['VmHWM'] / 1024:.0f} MiB).", "",
+              f"Machine load average at the end (1/5/15 min): {report.get('load_average_1_5_15')} — other work on "
+              "the same cores slows every number down.", ""]
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.services.citations import make_citation
@@ -56,6 +57,8 @@ def split_units(text: str) -> list[str]:
                 units.append("; ".join(pairs))
             continue
         for line in lines:
+            if "not legal advice" in line or line.lstrip("*_ ").startswith("Last reviewed"):
+                continue
             line = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)
             units.extend(s.strip() for s in _SENTENCE_END.split(line) if len(s.strip()) > 2)
     return units
@@ -65,21 +68,22 @@ def _cells(row: str) -> list[str]:
     return [c.strip().strip("*") for c in row.strip().strip("|").split("|")]
 
 
-def select_units(question: str, passages: list[Passage]) -> list[Unit]:
-    """Score every unit of the passages against the question and keep the best few, in reading order."""
-    query = set(tokenize(question))
-    wants_figure = bool(_QUANTITATIVE.search(question))
-    scored: list[Unit] = []
-    for rank, passage in enumerate(passages):
-        for position, text in enumerate(split_units(passage.text)):
-            words = set(tokenize(text))
-            if not words:
-                continue
-            overlap = len(query & words) / max(len(query), 1)
-            figure = 0.25 if wants_figure and _HAS_FIGURE.search(text) else 0.0
-            prior = passage.score * (0.85 ** rank)
-            length_penalty = 0.15 if len(text) > 400 else 0.0
-            scored.append(Unit(text, rank, position, overlap + figure + 0.6 * prior - length_penalty))
+Similarity = Callable[[str, list[str]], Sequence[float]]
+MAX_EMBEDDED_UNITS = 30
+
+
+def select_units(question: str, passages: list[Passage], similarity: Similarity | None = None) -> list[Unit]:
+    """Score every unit of the passages against the question and keep the best few, in reading order.
+
+    Word overlap decides for same-language questions; a cross-lingual `similarity` adds meaning when the
+    question and the passages are in different languages.
+    """
+    scored = _score_units(question, passages)
+    if similarity is not None and scored:
+        head = sorted(scored, key=lambda u: u.score, reverse=True)[:MAX_EMBEDDED_UNITS]
+        for unit, sim in zip(head, similarity(question, [u.text for u in head]), strict=True):
+            unit.score += 0.8 * float(sim)
+        scored = head
     best = sorted(scored, key=lambda u: u.score, reverse=True)
     chosen: list[Unit] = []
     total = 0
@@ -93,12 +97,29 @@ def select_units(question: str, passages: list[Passage]) -> list[Unit]:
     return sorted(chosen, key=lambda u: (u.passage_rank, u.position))
 
 
+def _score_units(question: str, passages: list[Passage]) -> list[Unit]:
+    query = set(tokenize(question))
+    wants_figure = bool(_QUANTITATIVE.search(question))
+    scored: list[Unit] = []
+    for rank, passage in enumerate(passages):
+        for position, text in enumerate(split_units(passage.text)):
+            words = set(tokenize(text))
+            if not words:
+                continue
+            overlap = len(query & words) / max(len(query), 1)
+            figure = 0.25 if wants_figure and _HAS_FIGURE.search(text) else 0.0
+            prior = passage.score * (0.85 ** rank)
+            length_penalty = 0.15 if len(text) > 400 else 0.0
+            scored.append(Unit(text, rank, position, overlap + figure + 0.6 * prior - length_penalty))
+    return scored
+
+
 def compose_extractive(question: str, passages: list[Passage], language: str, base_url: str,
-                       period_note: str | None = None) -> ComposedAnswer:
+                       period_note: str | None = None, similarity: Similarity | None = None) -> ComposedAnswer:
     """A short cited answer quoting the key sentences verbatim, and where to read on."""
     if not passages:
         return ComposedAnswer(message("no_passages", language), [])
-    units = select_units(question, passages)
+    units = select_units(question, passages, similarity)
     numbers: dict[int, int] = {}
     lines = [message("intro", language)]
     for unit in units:

@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError, LLMUnavailableError
-from assistant.services.answering import ComposedAnswer, compose_extractive
+from assistant.services.answering import ComposedAnswer, Similarity, compose_extractive
 from assistant.services.citations import make_citation
 from assistant.services.conversations import ConversationService, Turn
 from assistant.services.domain import DomainVocabulary
@@ -43,6 +43,11 @@ class Prepared:
     uncovered_parts: list[str] = field(default_factory=list)
     period_note: str | None = None
     period: str | None = None
+
+    @property
+    def scoring_query(self) -> str:
+        """The question with its English expansion, for choosing which sentences to quote."""
+        return self.retrieval.expanded_query if self.retrieval and self.retrieval.expanded_query else self.query
 
     @property
     def passages(self) -> list[Passage]:
@@ -147,11 +152,11 @@ class HelpdeskAssistant:
             return Prepared(question, language, conversation_id, address, history, query, early, None)
         retrieval, prepared_period = self.retrieve(query, language, filters)
         decision = early or self._decide(query, retrieval, language)
-        prepared = Prepared(question, language, conversation_id, address, history, query, decision, retrieval,
-                            period_note=prepared_period[0], period=prepared_period[1])
-        if decision.decision == "answer":
-            prepared.uncovered_parts = self._uncovered_parts(question, language, filters)
-        return prepared
+        uncovered = self._uncovered_parts(question, language, filters) if early is None else []
+        if uncovered and decision.decision != "decline":
+            decision = RoutingDecision("answer", "partially_covered", max(decision.confidence, 0.5))
+        return Prepared(question, language, conversation_id, address, history, query, decision, retrieval,
+                        uncovered_parts=uncovered, period_note=prepared_period[0], period=prepared_period[1])
 
     def retrieve(self, query: str, language: str, filters: RetrievalFilters | None = None, mode: Mode = "hybrid"
                  ) -> tuple[RetrievalResult, tuple[str | None, str | None]]:
@@ -221,11 +226,24 @@ class HelpdeskAssistant:
             return self._extractive(prepared, fallback=True)
 
     def _extractive(self, prepared: Prepared, fallback: bool) -> tuple[ComposedAnswer, bool]:
-        composed = compose_extractive(prepared.query, prepared.passages, prepared.language,
-                                      self._settings.public_base_url, prepared.period_note)
+        composed = compose_extractive(prepared.scoring_query, prepared.passages, prepared.language,
+                                      self._settings.public_base_url, prepared.period_note,
+                                      self._cross_lingual(prepared.language))
         if fallback:
             composed.text = f"{message('llm_fallback', prepared.language)}\n{composed.text}"
         return composed, fallback
+
+    def _cross_lingual(self, language: str) -> Similarity | None:
+        """Meaning-based sentence scoring for questions not in English (the knowledge is mostly English)."""
+        model = self._retriever.embedder.multilingual()
+        if language == "en" or model is None:
+            return None
+
+        def similarity(question: str, texts: list[str]) -> list[float]:
+            vectors = model.embed_batch([question, *texts])
+            return [float(v) for v in vectors[1:] @ vectors[0]]
+
+        return similarity
 
     def _finish(self, prepared: Prepared, composed: ComposedAnswer, fallback: bool) -> AssistantReply:
         decision = prepared.decision
@@ -257,7 +275,7 @@ class HelpdeskAssistant:
         return threshold is not None and reply.confidence < threshold
 
     def _escalate(self, prepared: Prepared, reply: AssistantReply, reason: str, question: str) -> None:
-        draft = compose_extractive(prepared.query, prepared.passages, prepared.language,
+        draft = compose_extractive(prepared.scoring_query, prepared.passages, prepared.language,
                                    self._settings.public_base_url).text if prepared.passages else ""
         ticket = self._escalate_ticket(prepared, reason, question, draft)
         lead = {"own_case": "escalated_judgement", "human_requested": "escalated_human"}.get(

@@ -45,16 +45,23 @@ class Glossary:
         return cls(mapping)
 
     def expand(self, question: str) -> list[str]:
-        """English terms for the glossary terms found in the question (longest match first)."""
+        """English terms for the glossary terms found in the question, tolerant of inflected endings."""
         folded = fold(question)
         found: list[str] = []
-        for term in sorted(self.to_english, key=len, reverse=True):
-            if term in folded:
-                english = self.to_english[term]
-                folded = folded.replace(term, " ")
-                if english not in found:
-                    found.append(english)
+        for pattern, english in self._patterns():
+            if english not in found and pattern.search(folded):
+                found.append(english)
         return found
+
+    def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        if not hasattr(self, "_compiled"):
+            compiled = []
+            for term, english in sorted(self.to_english.items(), key=lambda kv: -len(kv[0])):
+                words = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" for w in re.findall(r"\w+", term)]
+                if words:
+                    compiled.append((re.compile(r"(?<!\w)" + r"\W+".join(words)), english))
+            self._compiled = compiled
+        return self._compiled
 
     def terms(self) -> list[str]:
         """Every foreign term, for the domain vocabulary."""

@@ -71,6 +71,7 @@ class RetrievalResult:
     on_date: dt.date
     best_dense: float = 0.0
     lexical_terms: list[str] = field(default_factory=list)
+    expanded_query: str = ""
 
 
 @dataclass
@@ -122,6 +123,11 @@ class Retriever:
                                            {c.chunk_id: i for i, c in enumerate(chunks)})
             return self._snapshot
 
+    @property
+    def embedder(self) -> Embedder:
+        """The model that embeds queries."""
+        return self._embedder
+
     def refresh(self) -> None:
         """Force a reload check on the next search."""
         self._checked_at = 0.0
@@ -145,6 +151,7 @@ class Retriever:
         return RetrievalResult(
             passages=passages, on_date=day, best_dense=max((p.dense for p in passages), default=0.0),
             lexical_terms=snap.lexical.known_terms(lexical_query or query),
+            expanded_query=" ".join(dict.fromkeys(filter(None, [query, lexical_query]))),
         )
 
     def _dense(self, vector: np.ndarray, filters: RetrievalFilters) -> dict[str, StoredChunk]:
