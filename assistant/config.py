@@ -148,6 +148,21 @@ class NotifySettings(BaseModel):
     webhook_timeout_s: float = Field(10.0, gt=0, description="Seconds before a webhook call is abandoned (retried).")
 
 
+class RateLimitSettings(BaseModel):
+    """Requests one client (browser cookie, else IP address) may make per window; shared via Redis if set."""
+
+    enabled: bool = Field(True, description="Apply the per-client limits below.")
+    window_seconds: int = Field(60, ge=1, le=3600, description="Length of the fixed counting window.")
+    chat_per_window: int = Field(30, ge=1, description="Questions (POST /api/chat and /api/chat/stream) per window.")
+    feedback_per_window: int = Field(60, ge=1, description="Ratings (POST /api/feedback) per window.")
+    escalations_per_window: int = Field(
+        20, ge=1, description="Expert requests and added details (POST /api/escalations...) per window."
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body accepted; larger ones get 413."
+    )
+
+
 class Settings(BaseSettings):
     """All configuration of the helpdesk."""
 
@@ -169,6 +184,10 @@ class Settings(BaseSettings):
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL used in citation links.")
     secret_key: SecretStr = Field(SecretStr(PLACEHOLDER_SECRET), description="Signs cookies and CSRF tokens.")
     redis_url: str | None = Field(None, description="Redis for shared rate limits across replicas.")
+    retention_days: int | None = Field(
+        None, ge=1, description="`helpdesk retention run` deletes conversations older than this; None keeps them."
+    )
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings, description="Per-client limits.")
     max_question_chars: int = Field(4000, ge=100, description="Longest question accepted.")
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embeddings.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion.")

@@ -44,6 +44,10 @@ class LLMUnavailableError(HelpdeskError):
 class RateLimitedError(HelpdeskError):
     """Too many requests from one client."""
 
+    def __init__(self, message: str = "too many requests", retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
 
 class DeliveryError(HelpdeskError):
     """A message could not be delivered to its channel; it will be retried."""

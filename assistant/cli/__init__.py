@@ -10,6 +10,7 @@ app = typer.Typer(help="Procurement helpdesk assistant.", no_args_is_help=True, 
 def main() -> None:
     """Entry point of the `helpdesk` console script."""
     from assistant.cli import (  # noqa: F401  (registers commands)
+        advise,
         asking,
         channels,
         database,
@@ -17,8 +18,11 @@ def main() -> None:
         evals,
         experts,
         knowledge,
+        privacy,
         server,
         worker,
     )
+    from assistant.services.redaction import install_log_redaction
 
+    install_log_redaction()
     app()

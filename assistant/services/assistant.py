@@ -11,6 +11,7 @@ from typing import Any
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError, LLMUnavailableError
 from assistant.services.answering import ComposedAnswer, Similarity, compose_extractive
+from assistant.services.calculation_answer import calculation_reply
 from assistant.services.citations import make_citation
 from assistant.services.conversations import ConversationService, Turn
 from assistant.services.domain import DomainVocabulary
@@ -21,6 +22,7 @@ from assistant.services.glossary import Glossary, neutral_terms
 from assistant.services.language import detect_language, message
 from assistant.services.lexical import tokenize
 from assistant.services.periods import period_date, period_label
+from assistant.services.planted_instructions import without_planted_instructions
 from assistant.services.replies import AssistantReply, ChannelAddress
 from assistant.services.retrieval import Mode, Passage, RetrievalFilters, RetrievalResult, Retriever
 from assistant.services.routing import RoutingDecision, matches, pre_route, retrieval_confidence, route
@@ -43,6 +45,7 @@ class Prepared:
     uncovered_parts: list[str] = field(default_factory=list)
     period_note: str | None = None
     period: str | None = None
+    calculation: ComposedAnswer | None = None  # the advisor's worked answer to a calculation question
 
     @property
     def scoring_query(self) -> str:
@@ -90,7 +93,7 @@ class HelpdeskAssistant:
                language: str | None = None, filters: RetrievalFilters | None = None) -> Iterator[StreamEvent]:
         """The same answer as `ask`, delivered as tokens first and the full reply last."""
         prepared = self.prepare(question, address or ChannelAddress(), conversation_id, language, filters)
-        if prepared.decision.decision == "answer" and self._generator is not None:
+        if prepared.decision.decision == "answer" and self._generator is not None and prepared.calculation is None:
             tokens: list[str] = []
             try:
                 for token in self._generator.stream(prepared.question, prepared.passages, prepared.language,
@@ -125,7 +128,8 @@ class HelpdeskAssistant:
         return self._escalations.escalate(EscalationRequest(
             question=question, reason="user_requested", language=language, channel=address.channel,
             reply_address=address.reply, conversation_id=conversation_id,
-            transcript=[{"role": t.role, "content": t.content} for t in history],
+            transcript=[{"role": t.role, "content": t.content} for t in history]
+            + ([{"role": "user", "content": f"Note for the expert: {note}"}] if note else []),
             draft_answer=next((t.content for t in reversed(history) if t.role == "assistant"), ""),
             contact=contact, municipality=municipality, country=country,
             idempotency_key=idempotency_key,
@@ -150,7 +154,12 @@ class HelpdeskAssistant:
         early = pre_route(question)
         if early is not None and early.reason == "injection":
             return Prepared(question, language, conversation_id, address, history, query, early, None)
+        calculation = None if early else calculation_reply(question, self._today(), self._settings.public_base_url)
+        if calculation is not None:  # the threshold and procedure advisor answers; no retrieval needed
+            return Prepared(question, language, conversation_id, address, history, query,
+                            RoutingDecision("answer", "calculation", 1.0), None, calculation=calculation)
         retrieval, prepared_period = self.retrieve(query, language, filters)
+        retrieval = without_planted_instructions(retrieval)  # documents are data, not commands
         decision = early or self._decide(query, retrieval, language)
         uncovered = self._uncovered_parts(question, language, filters) if early is None else []
         if uncovered and decision.decision != "decline":
@@ -217,6 +226,8 @@ class HelpdeskAssistant:
     def _compose(self, prepared: Prepared) -> tuple[ComposedAnswer, bool]:
         if prepared.decision.decision != "answer":
             return ComposedAnswer("", []), False
+        if prepared.calculation is not None:
+            return prepared.calculation, False
         if self._generator is None:
             return self._extractive(prepared, fallback=False)
         try:

@@ -16,6 +16,7 @@ from assistant.services.answering import ComposedAnswer
 from assistant.services.citations import make_citation
 from assistant.services.conversations import Turn
 from assistant.services.lexical import tokenize
+from assistant.services.redaction import redact_messages
 from assistant.services.retrieval import Passage
 
 LANGUAGE_NAMES = {"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
@@ -51,7 +52,7 @@ class AnswerGenerator:
 
     def _invoke(self, messages: list[Any]) -> str:
         try:
-            result = self._model.invoke(messages)
+            result = self._model.invoke(redact_messages(messages))  # personal data never leaves
         except Exception as exc:  # provider SDKs raise many types; all mean "no answer from the model"
             raise LLMUnavailableError(f"chat model failed: {type(exc).__name__}: {exc}") from exc
         return str(getattr(result, "content", result))
@@ -66,7 +67,7 @@ class AnswerGenerator:
         """Tokens as the model writes them; a failure or the time limit raises LLMUnavailableError."""
         deadline = time.monotonic() + self._timeout_s
         try:
-            for chunk in self._model.stream(self._messages(question, passages, language, history)):
+            for chunk in self._model.stream(redact_messages(self._messages(question, passages, language, history))):
                 if time.monotonic() > deadline:
                     raise LLMUnavailableError("chat model exceeded its time limit")
                 token = str(getattr(chunk, "content", chunk))
@@ -83,9 +84,12 @@ class AnswerGenerator:
         sentences = [s.strip() for s in _SENTENCES.split(text.strip()) if s.strip()]
         if not sentences or not passages:
             raise LLMUnavailableError("the model returned no usable answer")
-        kept = [s for s in sentences if self._supported(s, passages)]
-        if len(kept) < max(1, MIN_KEPT_SHARE * len(sentences)):
-            raise LLMUnavailableError(f"only {len(kept)} of {len(sentences)} generated sentences were supported")
+        verdicts = [(s, self._supported(s, passages)) for s in sentences]
+        judged = [v for _, v in verdicts if v is not None]
+        supported = sum(1 for v in judged if v)
+        if supported < max(1, MIN_KEPT_SHARE * len(judged)):
+            raise LLMUnavailableError(f"only {supported} of {len(judged)} generated sentences were supported")
+        kept = [s for s, v in verdicts if v or (v is None and not _CITE.search(s))]
         renumber: dict[int, int] = {}
         out: list[str] = []
         for sentence in kept:
@@ -96,14 +100,15 @@ class AnswerGenerator:
         citations = [make_citation(new, passages[old - 1], base_url) for old, new in renumber.items()]
         return ComposedAnswer(" ".join(out).replace(" \n", "\n"), citations)
 
-    def _supported(self, sentence: str, passages: list[Passage]) -> bool:
+    def _supported(self, sentence: str, passages: list[Passage]) -> bool | None:
+        """True or False when the sentence states something checkable; None when it is too short to judge."""
         cited = [int(n) for n in _CITE.findall(sentence) if 1 <= int(n) <= len(passages)]
         if _CITE.search(sentence) and not cited:
             return False  # cites a passage that does not exist
         sources = [passages[n - 1] for n in cited] or passages
         words = set(tokenize(_CITE.sub("", sentence)))
         if len(words) < 3:
-            return True  # too short to judge (e.g. "Yes.")
+            return None
         if max(len(words & set(tokenize(p.text))) / len(words) for p in sources) >= LEXICAL_SUPPORT:
             return True
         vectors = self._embedder.embed_batch([_CITE.sub("", sentence), *(p.text for p in sources)])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.vectorstore import StoredChunk
 
+_COMPOUNDING = {"de", "nl", "sv", "da", "fi", "et", "hu"}
 _LINE = re.compile(r"^\s*[-*]\s*([a-z]{2})\s*:\s*(.+?)\s*$", re.MULTILINE)
 _HEADING_NUMBER = re.compile(r"^\d+(\.\d+)*\s+")
 
@@ -24,11 +25,13 @@ class Glossary:
     """Foreign term (folded) -> English term, from the glossary document's chunks."""
 
     to_english: dict[str, str] = field(default_factory=dict)
+    compounding: set[str] = field(default_factory=set)  # terms from languages that write compounds
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[StoredChunk]) -> Glossary:
         """Read every '- xx: term' line under a term heading of the glossary document."""
         mapping: dict[str, str] = {}
+        compounding: set[str] = set()
         for chunk in chunks:
             if "glossary" not in str(chunk.metadata.get("topics", "")):
                 continue
@@ -42,7 +45,9 @@ class Glossary:
                 for term in terms.split(" / "):
                     if language != "en" and len(term.strip()) >= 4:
                         mapping[fold(term.strip())] = english
-        return cls(mapping)
+                        if language in _COMPOUNDING:
+                            compounding.add(fold(term.strip()))
+        return cls(mapping, compounding)
 
     def expand(self, question: str) -> list[str]:
         """English terms for the glossary terms found in the question, tolerant of inflected endings."""
@@ -57,9 +62,13 @@ class Glossary:
         if not hasattr(self, "_compiled"):
             compiled = []
             for term, english in sorted(self.to_english.items(), key=lambda kv: -len(kv[0])):
-                words = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" for w in re.findall(r"\w+", term)]
+                raw = re.findall(r"\w+", term)
+                words = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" for w in raw]
                 if words:
                     compiled.append((re.compile(r"(?<!\w)" + r"\W+".join(words)), english))
+                head = max(raw, key=len, default="")
+                if term in self.compounding and len(raw) > 1 and len(head) >= 9:  # e.g. "Lieferaufträge" for "öffentlicher Lieferauftrag"
+                    compiled.append((re.compile(r"(?<!\w)" + re.escape(head[:-2])), english))
             self._compiled = compiled
         return self._compiled
 

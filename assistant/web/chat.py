@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from assistant.errors import HelpdeskError, NotFoundError
 from assistant.services.assistant import StreamEvent
@@ -59,6 +59,14 @@ def conversation(conversation_id: Annotated[str, Path(min_length=1, max_length=6
                  browser_id: BrowserIdDep) -> dict[str, Any]:
     """The caller's conversation with every answer, expert answers that arrived later included."""
     return conversation_view(helpdesk.conversations, helpdesk.db, conversation_id, browser_id)
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204)
+def delete_conversation(conversation_id: Annotated[str, Path(min_length=1, max_length=64)], helpdesk: HelpdeskDep,
+                        browser_id: BrowserIdDep) -> Response:
+    """Erase the caller's conversation with its messages and ratings (404 for anyone else's)."""
+    helpdesk.conversations.delete(conversation_id, browser_id)
+    return Response(status_code=204)
 
 
 @router.post("/feedback", response_model=FeedbackOut)

@@ -36,7 +36,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.HelpdeskError)
     async def _domain(_: Request, exc: errors.HelpdeskError) -> JSONResponse:
-        headers = {"Retry-After": "5"} if status_for(exc) in (429, 503) else None
+        retry_after = getattr(exc, "retry_after_s", 5)
+        headers = {"Retry-After": str(retry_after)} if status_for(exc) in (429, 503) else None
         return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_for(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -1,0 +1,107 @@
+"""Template finder questionnaire (/finder) and the DOCX draft builder (/finder/draft)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from assistant.errors import InvalidInputError
+from assistant.services.advisor import AdviceRequest, advise
+from assistant.services.advisor_rules import cached_rules
+from assistant.services.draft_builder import DraftRequest, build_docx, check_draft
+from assistant.services.template_finder import PHASES, load_catalogue, recommend
+from assistant.services.valuation import ValueInput, eur
+from assistant.web.deps import SettingsDep
+from assistant.web.pages import LangQuery, render_page
+
+router = APIRouter(tags=["finder"], include_in_schema=False)
+Text = Annotated[str | None, Query(max_length=500)]
+TemplateId = Annotated[str, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z]-?[A-Za-z]{3}-\d\d$")]
+
+
+@router.get("/finder", response_class=HTMLResponse)
+def finder_page(request: Request, settings: SettingsDep, lang: LangQuery = None, need: Text = None,
+                phase: Text = None, budget: Text = None, publish: Text = None) -> HTMLResponse:
+    """The questionnaire; once answered, the recommended templates with the reasons and what the budget means."""
+    catalogue = load_catalogue(settings.knowledge_dir)
+    form = {"need": need or "", "phase": phase or "", "budget": budget or "", "publish": publish or ""}
+    results: list[Any] = []
+    notes: list[str] = []
+    problems: list[str] = []
+    if need is not None:
+        try:
+            results = recommend(catalogue, need, phase or None)
+            notes = _planning_notes(budget, publish)
+        except InvalidInputError as exc:
+            problems.append(str(exc))
+    response = render_page(request, "finder.html", {
+        "form": form, "phases": PHASES, "needs": catalogue.needs, "results": results, "notes": notes,
+        "problems": problems, "asked": need is not None, "nav": "finder"}, lang)
+    response.status_code = 422 if problems else 200
+    return response
+
+
+def _planning_notes(budget: str | None, publish: str | None) -> list[str]:
+    launch = dt.date.today()
+    notes = []
+    if publish:
+        try:
+            launch = dt.date.fromisoformat(publish)
+        except ValueError as exc:
+            raise InvalidInputError("the planned publication date must look like 2026-03-02") from exc
+    if budget:
+        try:
+            value = ValueInput(total=Decimal(budget.replace(",", "").replace(" ", "")))
+        except InvalidOperation as exc:
+            raise InvalidInputError("the budget must be a number in euro, excluding VAT") from exc
+        advice = advise(AdviceRequest(launch_date=launch, value=value, include_procedures=False), cached_rules())
+        assert advice.threshold is not None
+        verdict = "reaches" if advice.covered else "is below"
+        notes.append(f"A budget of {eur(value.total or 0)} {verdict} the EU threshold for a municipality's supplies "
+                     f"and services ({eur(advice.threshold.amount)}, {advice.threshold.reference}).")
+    if publish:
+        advice = advise(AdviceRequest(launch_date=launch, procedure="open", publication_date=launch), cached_rules())
+        if advice.key_dates:
+            first = advice.key_dates[0]
+            notes.append(f"Open procedure published on {launch.isoformat()}: tenders due on "
+                         f"{first.date.isoformat()} at the earliest ({first.days} days, {first.reference}).")
+    return notes
+
+
+@router.get("/finder/draft", response_class=HTMLResponse)
+def draft_form(request: Request, settings: SettingsDep, template: TemplateId, lang: LangQuery = None) -> HTMLResponse:
+    """The draft builder form for one template: its placeholders and award criteria."""
+    info = load_catalogue(settings.knowledge_dir).template(template)
+    return _draft_page(request, lang, info, {}, [], 200)
+
+
+@router.post("/finder/draft", response_model=None)
+async def draft_download(request: Request, settings: SettingsDep, template: TemplateId,
+                         lang: LangQuery = None) -> Response:
+    """The filled template as an editable DOCX, or the form again with what to correct."""
+    info = load_catalogue(settings.knowledge_dir).template(template)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    draft = DraftRequest(values={k[2:]: v for k, v in form.items() if k.startswith("f_")},
+                         weights={k[2:]: v for k, v in form.items() if k.startswith("w_")},
+                         procedure=form.get("procedure") or "open", electronic="electronic" in form)
+    checked = check_draft(info, draft, cached_rules())
+    if checked.problems:
+        return _draft_page(request, lang, info, form, checked.problems, 422)
+    filename = f"{info.template_id.lower()}-draft.docx"
+    return Response(build_docx(info, checked.values),
+                    media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "X-Content-Type-Options": "nosniff"})
+
+
+def _draft_page(request: Request, lang: str | None, info: Any, form: dict[str, str], problems: list[str],
+                status: int) -> HTMLResponse:
+    procedures = [(p.key, p.name) for p in cached_rules().procedures if p.time_limits]
+    response = render_page(request, "draft.html", {
+        "template": info, "form": form, "problems": problems, "procedures": procedures, "nav": "finder"}, lang)
+    response.status_code = status
+    return response
