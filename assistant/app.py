@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, helpdesk: Helpdesk | None = Non
     helpdesk = helpdesk or build_helpdesk(settings)
     app = FastAPI(title="Procurement helpdesk", version=__version__,
                   description="Cited answers on digital public procurement, with escalation to human experts.",
-                  lifespan=worker_lifespan)
+                  lifespan=worker_lifespan, responses=errors.ERROR_RESPONSES)
     app.state.helpdesk = helpdesk
     errors.install(app)
     auth.install(app)

@@ -12,6 +12,7 @@ def main() -> None:
     from assistant.cli import (  # noqa: F401  (registers commands)
         advise,
         asking,
+        backup,
         channels,
         database,
         eval_export,

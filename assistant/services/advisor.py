@@ -15,6 +15,7 @@ Authority = Literal["central", "sub_central", "utility"]
 ContractType = Literal["supplies", "services", "works", "social", "concession"]
 AUTHORITIES: tuple[str, ...] = ("central", "sub_central", "utility")
 CONTRACT_TYPES: tuple[str, ...] = ("supplies", "services", "works", "social", "concession")
+_EARLIEST, _LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ def _check(request: AdviceRequest, rules: RuleBook) -> None:
         raise InvalidInputError(f"contract type must be one of {', '.join(CONTRACT_TYPES)}")
     if request.procedure is not None:
         rules.procedure(request.procedure)
+    for day in (request.launch_date, request.publication_date, request.invitation_date, request.pin_date,
+                request.award_decision_date):
+        if day is not None and not _EARLIEST <= day <= _LATEST:
+            raise InvalidInputError(f"{day.isoformat()} is outside the years the advisor can plan for")
     if request.pin_date and request.publication_date and request.pin_date > request.publication_date:
         raise InvalidInputError("the prior information notice must be sent before the contract notice")
     if request.invitation_date and request.publication_date and request.invitation_date < request.publication_date:

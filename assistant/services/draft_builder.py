@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from assistant.errors import InvalidInputError
+from assistant.errors import ConfigurationError, InvalidInputError
 from assistant.services.advisor import AdviceRequest, advise
 from assistant.services.advisor_rules import RuleBook
 from assistant.services.template_finder import TemplateInfo
 from ingest.loaders import parse_front_matter
-from knowledge.docx_edition import write_docx
-from knowledge.template_source import TemplateSource, parse_blocks
 
 MAX_FIELD_CHARS = 500
 REQUIRED = ("authority_name", "contract_object")
@@ -81,8 +79,8 @@ def _check_number(checked: CheckedDraft, name: str) -> None:
     except InvalidOperation:
         checked.problems.append(f"{name}: a number in euro, e.g. 250000")
         return
-    if amount < 0:
-        checked.problems.append(f"{name}: cannot be negative")
+    if not amount.is_finite() or amount < 0:
+        checked.problems.append(f"{name}: a positive number in euro")
     else:
         checked.values[name] = f"{amount:,.0f}"
 
@@ -113,6 +111,11 @@ def _check_dates(draft: DraftRequest, checked: CheckedDraft, rules: RuleBook) ->
 
 def build_docx(template: TemplateInfo, values: dict[str, str]) -> bytes:
     """The template with the given {{placeholders}} filled; the others stay highlighted for later."""
+    try:  # the Word renderer of `make knowledge`, from the repository's knowledge package
+        from knowledge.docx_edition import write_docx
+        from knowledge.template_source import TemplateSource, parse_blocks
+    except ImportError as exc:
+        raise ConfigurationError(f"the DOCX renderer is not available ({exc}); run from the repository") from exc
     meta, body = parse_front_matter(template.path.read_text(encoding="utf-8"))
 
     def fill(match: re.Match[str]) -> str:

@@ -84,8 +84,8 @@ def estimate_value(given: ValueInput, rules: RuleBook, contract_type: str = "ser
 
 
 def _add(calc: ValueCalculation, text: str, amount: Decimal, reference: str, src: Source) -> None:
-    if amount < 0:
-        raise InvalidInputError("amounts cannot be negative")
+    if not amount.is_finite() or amount < 0:
+        raise InvalidInputError("amounts must be finite and not negative")
     calc.total += amount
     calc.steps.append(Step(text, amount, reference, src))
 

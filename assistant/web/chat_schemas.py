@@ -73,7 +73,7 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     conversation_id: str = Field(min_length=1, max_length=64, pattern=_ID_PATTERN)
-    message_id: int = Field(ge=1, description="message_id of the answer being rated.")
+    message_id: int = Field(ge=1, le=2**31 - 1, description="message_id of the answer being rated.")
     rating: Literal["up", "down"]
     comment: str | None = Field(None, max_length=2000)
 
@@ -94,7 +94,8 @@ class ExpertRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     conversation_id: str = Field(min_length=1, max_length=64, pattern=_ID_PATTERN)
-    message_id: int | None = Field(None, ge=1, description="The answer the request is about (default: the last).")
+    message_id: int | None = Field(None, ge=1, le=2**31 - 1,
+                                   description="The answer the request is about (default: the last).")
     note: str | None = Field(None, max_length=2000, description="What the expert should know.")
     contact: str | None = Field(None, max_length=255, description="E-mail address or phone number.")
     municipality: str | None = Field(None, max_length=255)

@@ -31,7 +31,7 @@ def deliveries(request: Request, outbox: OutboxDep, expert: CurrentExpert,
 
 
 @router.post("/deliveries/{item_id}/retry")
-def retry(item_id: Annotated[int, Path(ge=1)], outbox: OutboxDep, expert: CurrentExpert) -> Response:
+def retry(item_id: Annotated[int, Path(ge=1, le=2**31 - 1)], outbox: OutboxDep, expert: CurrentExpert) -> Response:
     """Schedule a delivery again now."""
     outbox.retry(item_id)
     return RedirectResponse("/console/deliveries?notice=retried", status_code=303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from assistant import errors
 
@@ -20,6 +21,26 @@ STATUS = {
     errors.ConfigurationError: 500,
     errors.InvalidInputError: 422,
     errors.NotAuthenticatedError: 401,
+}
+
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    detail: str = Field(description="What went wrong, in words.")
+    error: str | None = Field(None, description="The error's class, e.g. NotFoundError.")
+    errors: list[dict[str, str]] | None = Field(None, description="Invalid fields, for 422 responses.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorOut, "description": description} for status, description in {
+        400: "Malformed request body.", 401: "No valid expert session or API token.",
+        403: "Not allowed (role, or a missing CSRF token).",
+        404: "Not found, or not yours.", 409: "Does not fit the current state.",
+        413: "Request body too large.", 422: "Invalid input.", 429: "Rate limit exceeded (see Retry-After).",
+        503: "The database, the index or the chat model is unavailable (see Retry-After).",
+    }.items()
 }
 
 

@@ -95,7 +95,8 @@ def outbox_items(outbox: OutboxDep, expert: CurrentExpert,
 
 
 @router.post("/outbox/{item_id}/retry")
-def retry(item_id: Annotated[int, Path(ge=1)], outbox: OutboxDep, expert: CurrentExpert) -> dict[str, Any]:
+def retry(item_id: Annotated[int, Path(ge=1, le=2**31 - 1)], outbox: OutboxDep,
+          expert: CurrentExpert) -> dict[str, Any]:
     """Deliver a failed message again now."""
     outbox.retry(item_id)
     return {"id": item_id, "status": "pending"}

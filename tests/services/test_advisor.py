@@ -145,6 +145,7 @@ def test_lots_vat_and_no_fixed_term() -> None:
     (AdviceRequest(launch_date=D2026, value=ValueInput()), "give a value"),
     (AdviceRequest(launch_date=D2026, value=ValueInput(annual=Decimal(1))), "number of years"),
     (AdviceRequest(launch_date=D2026, value=ValueInput(total=Decimal(-1))), "negative"),
+    (AdviceRequest(launch_date=D2026, value=ValueInput(total=Decimal("NaN"))), "finite"),
     (AdviceRequest(launch_date=D2026, authority="mayor"), "authority"),
     (AdviceRequest(launch_date=D2026, contract_type="gift"), "contract type"),
     (AdviceRequest(launch_date=D2026, procedure="auction"), "unknown procedure"),

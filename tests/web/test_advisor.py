@@ -38,6 +38,8 @@ def test_api_advises_with_the_working(advisor_client: TestClient) -> None:
     {"launch_date": "2019-03-02", "value": {"total": 5}},
     {"launch_date": "2026-03-02", "value": {"annual": 5}},
     {"launch_date": "2026-03-02", "procedure": "auction"},
+    {"launch_date": "2026-03-02", "publication_date": "9999-12-31"},
+    {"launch_date": "2026-03-02", "award_decision_date": "9999-12-31"},
 ])
 def test_api_refuses_bad_input_with_422(advisor_client: TestClient, body: dict) -> None:
     response = advisor_client.post("/api/advise", json=body)

@@ -40,6 +40,9 @@ def test_questionnaire_recommends_with_reasons_and_budget_advice(finder_client: 
 def test_questionnaire_bad_input_is_422_and_escaped(finder_client: TestClient) -> None:
     page = finder_client.get("/finder", params={"need": "<b>sensors</b>", "budget": "lots"})
     assert page.status_code == 422 and "<b>sensors</b>" not in page.text and "&lt;b&gt;" in page.text
+    for budget in ("NaN", "-Infinity", "1e400"):
+        assert finder_client.get("/finder", params={"need": "sensors", "budget": budget}).status_code == 422
+    assert finder_client.get("/finder", params={"need": "sensors", "publish": "9999-12-31"}).status_code == 422
     assert finder_client.get("/finder/draft", params={"template": "../etc"}).status_code == 422
     assert finder_client.get("/finder/draft", params={"template": "T-XXX-99"}).status_code == 404
 
