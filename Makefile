@@ -36,7 +36,7 @@ test-fast: install
 	$(BIN)/pytest -q -m "not integration"
 
 lint: install
-	$(BIN)/ruff check assistant ingest tests evals
+	$(BIN)/ruff check assistant ingest tests evals knowledge
 	$(BIN)/mypy
 
 bench: install  ## ingestion, answer latency and load benchmarks; numbers go to evals/reports/

@@ -89,6 +89,7 @@ def retrieval_variants(helpdesk: Helpdesk) -> tuple[dict[str, HelpdeskAssistant]
     modes = {"dense": "dense", "bm25": "lexical", "hybrid-weighted": "hybrid", "hybrid-rrf": "hybrid"}
     for name in modes:
         fusion = "rrf" if name == "hybrid-rrf" else "weighted"
-        retriever = Retriever(helpdesk.index, helpdesk.embedder, settings.retrieval.model_copy(update={"fusion": fusion}))
+        retrieval = settings.retrieval.model_copy(update={"fusion": fusion})
+        retriever = Retriever(helpdesk.index, helpdesk.embedder, retrieval)
         variants[name] = HelpdeskAssistant(settings, retriever, helpdesk.conversations, helpdesk.escalations)
     return variants, modes

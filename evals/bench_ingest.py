@@ -20,7 +20,8 @@ REPORTS = Path(__file__).resolve().parent / "reports"
 
 def _run(data_dir: Path, knowledge: Path) -> dict[str, float]:
     env = dict(os.environ, HELPDESK_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1")
-    code = ("import json,sys,time;from assistant.config import get_settings;from assistant.wiring import build_knowledge;"
+    code = ("import json,sys,time;from assistant.config import get_settings;"
+            "from assistant.wiring import build_knowledge;"
             "from ingest.pipeline import run_ingest;s=get_settings();e,i,_=build_knowledge(s);t=time.perf_counter();"
             f"r=run_ingest([__import__('pathlib').Path({str(knowledge)!r})],i,e,s.ingest,s.embedding.batch_size);"
             "print(json.dumps({'seconds':time.perf_counter()-t,'chunks':sum(o.chunks for o in r.outcomes),"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from assistant.services.glossary import fold
 from functools import lru_cache
 from pathlib import Path
+
+from assistant.services.glossary import fold
 
 TERMS_FILE = Path(__file__).resolve().parent.parent / "data" / "domain_terms.txt"
 

@@ -67,7 +67,8 @@ class Glossary:
                 if words:
                     compiled.append((re.compile(r"(?<!\w)" + r"\W+".join(words)), english))
                 head = max(raw, key=len, default="")
-                if term in self.compounding and len(raw) > 1 and len(head) >= 9:  # e.g. "Lieferaufträge" for "öffentlicher Lieferauftrag"
+                # compound head alone, e.g. "Lieferaufträge" for "öffentlicher Lieferauftrag"
+                if term in self.compounding and len(raw) > 1 and len(head) >= 9:
                     compiled.append((re.compile(r"(?<!\w)" + re.escape(head[:-2])), english))
             self._compiled = compiled
         return self._compiled

@@ -48,7 +48,8 @@ def pre_route(question: str) -> RoutingDecision | None:
     return None
 
 
-def retrieval_confidence(result: RetrievalResult, query_terms: int, language: str, settings: RetrievalSettings) -> float:
+def retrieval_confidence(result: RetrievalResult, query_terms: int, language: str,
+                         settings: RetrievalSettings) -> float:
     """Confidence in [0, 1]; 0.5 sits at the calibrated similarity a passage needs to answer (see evals/).
 
     Cross-lingual similarities run lower than English ones, so each has its own calibration point. Lexical

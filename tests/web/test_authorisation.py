@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
-from tests.experts_support import build_console
+from assistant.web.auth import CSRF_HEADER
+from tests.experts_support import build_console, csrf_from
 
 ANYONE = frozenset({"anonymous", "expert", "admin"})
 EXPERTS = frozenset({"expert", "admin"})
@@ -94,8 +95,10 @@ def refused(response: Any) -> bool:
 def test_each_route_admits_exactly_its_roles(desk: Any, method: str, path: str, role: str) -> None:
     app, tokens = desk
     url = re.sub(r"\{(\w+)\}", lambda m: SAMPLE_VALUES.get(m.group(1), "E-0001"), path)
-    headers = {"Authorization": f"Bearer {tokens[role]}"} if tokens[role] else {}
     with TestClient(app, follow_redirects=False) as client:
+        headers = {CSRF_HEADER: csrf_from(client.get("/console/login").text)}  # a browser's valid CSRF pair
+        if tokens[role]:
+            headers["Authorization"] = f"Bearer {tokens[role]}"
         response = client.request(method, url, headers=headers, json={} if method == "POST" else None)
     assert response.status_code < 500, response.text
     allowed = role in ROUTES[(method, path)]
