@@ -158,6 +158,10 @@ class RateLimitSettings(BaseModel):
     escalations_per_window: int = Field(
         20, ge=1, description="Expert requests and added details (POST /api/escalations...) per window."
     )
+    per_address_factor: int = Field(
+        20, ge=1, description="One IP address may make this many times a browser's limit (offices share addresses; "
+        "stops a client that discards its cookie to start afresh)."
+    )
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body accepted; larger ones get 413."
     )

@@ -64,14 +64,15 @@ class PrivacyService:
             escalations = _escalations_of(session, contact)
             escalation_ids = [e.id for e in escalations]
             conversation_ids = [e.conversation_id for e in escalations if e.conversation_id]
-            deliveries = session.execute(delete(OutboxMessage).where(
-                OutboxMessage.escalation_id.in_(escalation_ids))).rowcount
+            about_them = OutboxMessage.escalation_id.in_(escalation_ids)
+            deliveries = session.scalar(select(func.count()).select_from(OutboxMessage).where(about_them)) or 0
+            session.execute(delete(OutboxMessage).where(about_them))
             session.execute(delete(Escalation).where(Escalation.id.in_(escalation_ids)))
             _delete_conversations(session, conversation_ids)
             # The audit trail keeps that an erasure happened, not whose data it was.
             session.add(AuditEntry(actor=actor, action="privacy.erase", target=None,
                                    details={"escalations": len(escalation_ids)}))
-        return ErasureReport(len(escalation_ids), len(set(conversation_ids)), int(deliveries or 0))
+        return ErasureReport(len(escalation_ids), len(set(conversation_ids)), int(deliveries))
 
 
 def _contact(value: str) -> str:

@@ -84,15 +84,19 @@ class RateLimiter:
         """Requests allowed per window in a bucket."""
         return int(getattr(self._settings, f"{bucket}_per_window"))
 
-    def check(self, bucket: str, client: str) -> None:
-        """Count the request; raise RateLimitedError once the client is over the bucket's limit."""
+    def check(self, bucket: str, client: str, address: str | None = None) -> None:
+        """Count the request for the client (and its IP address); raise RateLimitedError once either is over."""
+        limits = [(client, self.limit_for(bucket))]
+        if address and address != client:
+            limits.append((address, self.limit_for(bucket) * self._settings.per_address_factor))
         window = self._settings.window_seconds
-        count, reset_in = self._counter.hit(f"{bucket}:{client}", window)
-        if count > self.limit_for(bucket):
-            raise RateLimitedError(
-                f"too many {bucket} requests: at most {self.limit_for(bucket)} per {window} s, try again later",
-                retry_after_s=max(1, math.ceil(reset_in)),
-            )
+        for key, limit in limits:
+            count, reset_in = self._counter.hit(f"{bucket}:{key}", window)
+            if count > limit:
+                raise RateLimitedError(
+                    f"too many {bucket} requests: at most {limit} per {window} s, try again later",
+                    retry_after_s=max(1, math.ceil(reset_in)),
+                )
 
 
 def build_rate_limiter(settings: RateLimitSettings, redis_url: str | None) -> RateLimiter:
@@ -125,7 +129,7 @@ class RequestLimitsMiddleware:
         bucket = _bucket(scope["method"], scope["path"])
         if bucket and self._limiter is not None:
             try:
-                self._limiter.check(bucket, client_key(scope, self._secret))
+                self._limiter.check(bucket, client_key(scope, self._secret), address_key(scope))
             except RateLimitedError as exc:
                 response = JSONResponse({"detail": str(exc), "error": "RateLimitedError"}, 429,
                                         headers={"Retry-After": str(exc.retry_after_s)})
@@ -166,8 +170,11 @@ class RequestLimitsMiddleware:
 def client_key(scope: Scope, secret_key: str) -> str:
     """Who is asking: the signed browser id when the cookie is valid, else the client's IP address."""
     browser = read_browser_id(cookie_parser(_header(scope, b"cookie")).get(COOKIE), secret_key)
-    if browser:
-        return f"browser:{browser}"
+    return f"browser:{browser}" if browser else address_key(scope)
+
+
+def address_key(scope: Scope) -> str:
+    """The client's IP address as uvicorn saw it (behind a proxy: run with its --proxy-headers)."""
     client = scope.get("client")
     return f"ip:{client[0] if client else 'unknown'}"
 

@@ -49,6 +49,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/admin/privacy/export"): ADMINS, ("POST", "/api/admin/privacy/erase"): ADMINS,
 }
 SAMPLE_VALUES = {"item_id": "1", "file_format": "pdf"}
+FORMS = {("POST", "/console/login"): {"email": "anna@example.eu", "password": "correct horse battery"}}
 
 
 def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
@@ -99,7 +100,10 @@ def test_each_route_admits_exactly_its_roles(desk: Any, method: str, path: str, 
         headers = {CSRF_HEADER: csrf_from(client.get("/console/login").text)}  # a browser's valid CSRF pair
         if tokens[role]:
             headers["Authorization"] = f"Bearer {tokens[role]}"
-        response = client.request(method, url, headers=headers, json={} if method == "POST" else None)
+        if (method, path) in FORMS:
+            response = client.request(method, url, headers=headers, data=FORMS[(method, path)])
+        else:
+            response = client.request(method, url, headers=headers, json={} if method == "POST" else None)
     assert response.status_code < 500, response.text
     allowed = role in ROUTES[(method, path)]
     assert refused(response) is not allowed, f"{role} {method} {url}: {response.status_code} {response.text[:200]}"

@@ -81,6 +81,13 @@ def test_a_forged_cookie_falls_back_to_the_ip_address() -> None:
     assert statuses == [200, 200, 429]
 
 
+def test_fresh_cookies_do_not_escape_the_address_limit() -> None:
+    app = small_app(RateLimiter(limits(per_address_factor=2), MemoryWindowCounter()))
+    statuses = [TestClient(app, cookies=browser_cookie(f"n{i}")).post("/api/feedback", json={}).status_code
+                for i in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]  # each browser is new, but the address allows 2 x 2
+
+
 def test_the_window_resets() -> None:
     now = [1000.0]
     limiter = RateLimiter(limits(window_seconds=10), MemoryWindowCounter(clock=lambda: now[0]))
