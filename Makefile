@@ -29,7 +29,9 @@ run: install  ## install, migrate, ingest knowledge/ and serve on http://127.0.0
 ingest: install
 	$(BIN)/helpdesk ingest knowledge
 
-test: install  ## the whole suite: unit, embedded stores, PostgreSQL, Chroma server, browser, LLM server
+test: install  ## lint, types, then the whole suite: unit, embedded stores, PostgreSQL, Chroma server, Redis, browser
+	$(BIN)/ruff check assistant ingest tests evals knowledge
+	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: install

@@ -77,7 +77,7 @@ class SentenceTransformerEmbedder(Embedder):
             raise ConfigurationError("pip install sentence-transformers") from exc
         self._model = SentenceTransformer(resolve_model_path(model), device=device)
         self._lock = threading.Lock()
-        self.dimension = int(self._model.get_embedding_dimension())
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
         name = model.removeprefix(PACKAGED_PREFIX).rstrip("/").split("/")[-1]
         self.id = f"st-{name}".lower()
 

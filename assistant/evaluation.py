@@ -127,7 +127,7 @@ def evaluate_retrieval(assistants: dict[str, HelpdeskAssistant], questions: list
                 continue
             text = " ".join(item["turns"]) if "turns" in item else _question_text(item)
             language = item.get("language") or detect_language(text)
-            result, _ = assistant.retrieve(text, language, mode=modes.get(name, "hybrid"))
+            result, _ = assistant.retrieve(text, language, mode=modes.get(name, "hybrid"))  # type: ignore[arg-type]
             scores.add(item, [p.document_id for p in result.passages], [p.text for p in result.passages])
         out.append(scores.summary())
     return out

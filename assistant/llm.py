@@ -29,7 +29,8 @@ def create_chat_model(settings: LLMSettings) -> Any | None:
                               client_kwargs={"timeout": settings.timeout_s})
         from langchain_mistralai import ChatMistralAI
 
-        return ChatMistralAI(model_name=settings.model, api_key=settings.api_key, endpoint=settings.base_url
+        return ChatMistralAI(  # type: ignore[call-arg]
+            model_name=settings.model, api_key=settings.api_key, endpoint=settings.base_url
                              or "https://api.mistral.ai/v1", timeout=int(settings.timeout_s), max_retries=0,
                              temperature=settings.temperature, max_tokens=settings.max_tokens)
     except ImportError as exc:

@@ -82,7 +82,7 @@ def helpdesk_insight(db: Database, since: dt.date, until: dt.date, now: dt.datet
                 insight.per_day.setdefault(day, Counter())[m.language or "?"] += 1
             elif m.role == "assistant" and m.outcome:
                 insight.outcomes[m.outcome] += 1
-        questions_by_message = _questions_by_message(messages)
+        questions_by_message = _questions_by_message(list(messages))
         for fb in session.scalars(select(Feedback).where(Feedback.created_at >= start, Feedback.created_at < end)):
             insight.feedback["helpful" if fb.rating > 0 else "unhelpful"] += 1
             if fb.rating < 0 and fb.message_id in questions_by_message:

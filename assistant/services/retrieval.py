@@ -155,7 +155,7 @@ class Retriever:
         )
 
     def _dense(self, vector: np.ndarray, filters: RetrievalFilters) -> dict[str, StoredChunk]:
-        where = filters.as_dict()
+        where: dict[str, Any] = dict(filters.as_dict())
         if len(where) > 1:
             where = {"$and": [{k: v} for k, v in where.items()]}
         found = self._index.query(vector, self._settings.candidates, where or None)

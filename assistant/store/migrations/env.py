@@ -10,7 +10,7 @@ config = context.config
 
 def run() -> None:
     """Run migrations online (offline SQL generation uses the same URL)."""
-    url = config.get_main_option("sqlalchemy.url")
+    url = config.get_main_option("sqlalchemy.url") or ""
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
         with context.begin_transaction():
