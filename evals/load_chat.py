@@ -113,6 +113,11 @@ def start_server(data_dir: Path, database: Path, port: int, log: Path) -> subpro
         process = subprocess.Popen([*helpdesk_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
                                    cwd=REPO, env=environment(data_dir, database, port), stdout=sink,
                                    stderr=subprocess.STDOUT)
+    return wait_until_ready(process, port, log)
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Block until the server answers /readyz (five minutes at most); stop with the log's path otherwise."""
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -36,6 +36,7 @@ from evals.load_chat import (
     free_port,
     helpdesk_command,
     load_questions,
+    wait_until_ready,
 )
 
 
@@ -97,18 +98,7 @@ def start_server(data_dir: Path, database: Path, port: int, workers: int, log: P
     with log.open("wb") as sink:
         process = subprocess.Popen([*helpdesk_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
                                     "--workers", str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"helpdesk serve exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.terminate()
-    raise SystemExit(f"helpdesk serve did not become ready; see {log}")
+    return wait_until_ready(process, port, log)
 
 
 def stored_escalations(database: Path) -> set[str]:
