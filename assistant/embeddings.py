@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -122,6 +123,34 @@ class DualEmbedder(Embedder):
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         return np.hstack([model.embed_batch(texts) * scale for model, scale in self._parts]).astype(np.float32)
+
+
+class CachedEmbedder(Embedder):
+    """Remembers the vectors of texts it embedded: knowledge sentences recur from question to question."""
+
+    def __init__(self, inner: Embedder, capacity: int = 20_000) -> None:
+        self._inner = inner
+        self._capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.id, self.dimension = inner.id, inner.dimension
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:  # the inner model is serialised anyway
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            if missing:
+                self._vectors.update(zip(missing, self._inner.embed_batch(missing), strict=True))
+            vectors = np.vstack([self._vectors[t] for t in texts]).astype(np.float32)
+            for text in texts:
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self._capacity:
+                self._vectors.popitem(last=False)
+        return vectors
+
+    def multilingual(self) -> Embedder | None:
+        return self if self._inner.multilingual() is self._inner else None
 
 
 _cache: dict[tuple[str, str, str], Embedder] = {}

@@ -18,9 +18,12 @@ def create_chat_model(settings: LLMSettings) -> Any | None:
         if settings.provider == "openai":
             from langchain_openai import ChatOpenAI
 
+            # streaming=True: with False, this LangChain version turns .stream() into one blocking call.
+            # Self-hosted OpenAI-compatible servers (llama.cpp, older vLLM) read only the classic max_tokens.
+            extra = {"max_tokens": settings.max_tokens} if settings.base_url else None
             return ChatOpenAI(model=settings.model, base_url=settings.base_url, api_key=settings.api_key,
                               timeout=settings.timeout_s, max_retries=0, temperature=settings.temperature,
-                              max_completion_tokens=settings.max_tokens, streaming=False)
+                              max_completion_tokens=settings.max_tokens, streaming=True, extra_body=extra)
         if settings.provider == "ollama":
             from langchain_ollama import ChatOllama
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.config import Settings
+from assistant.embeddings import CachedEmbedder
 from assistant.errors import InvalidQuestionError, LLMUnavailableError
 from assistant.services.answering import ComposedAnswer, Similarity, compose_extractive
 from assistant.services.calculation_answer import calculation_reply
@@ -80,6 +81,7 @@ class HelpdeskAssistant:
         self._generator = generator
         self._today = today
         self._vocabulary: tuple[str, DomainVocabulary, Glossary] | None = None
+        self._sentence_vectors: CachedEmbedder | None = None  # knowledge sentences, embedded once
 
     # -- public interface -------------------------------------------------
     def ask(self, question: str, address: ChannelAddress | None = None, conversation_id: str | None = None,
@@ -249,10 +251,13 @@ class HelpdeskAssistant:
         model = self._retriever.embedder.multilingual()
         if language == "en" or model is None:
             return None
+        if self._sentence_vectors is None:
+            self._sentence_vectors = CachedEmbedder(model)
+        sentences = self._sentence_vectors
 
         def similarity(question: str, texts: list[str]) -> list[float]:
-            vectors = model.embed_batch([question, *texts])
-            return [float(v) for v in vectors[1:] @ vectors[0]]
+            vectors = sentences.embed_batch(texts)
+            return [float(v) for v in vectors @ model.embed(question)]
 
         return similarity
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embeddings import Embedder
+from assistant.embeddings import CachedEmbedder, Embedder
 from assistant.errors import LLMUnavailableError
 from assistant.prompts import load_prompt
 from assistant.services.answering import ComposedAnswer
@@ -37,6 +37,7 @@ class AnswerGenerator:
     def __init__(self, chat_model: Any, embedder: Embedder, timeout_s: float = 30.0) -> None:
         self._model = chat_model
         self._embedder = embedder
+        self._passage_vectors = CachedEmbedder(embedder, capacity=5_000)
         self._timeout_s = timeout_s
 
     def _messages(self, question: str, passages: list[Passage], language: str, history: list[Turn]) -> list[Any]:
@@ -51,11 +52,22 @@ class AnswerGenerator:
                                                           language_name=name))]
 
     def _invoke(self, messages: list[Any]) -> str:
+        """The whole reply, read as a stream so that the time limit covers the call, not just each network read."""
+        return "".join(self._tokens(messages))
+
+    def _tokens(self, messages: list[Any]) -> Iterator[str]:
+        deadline = time.monotonic() + self._timeout_s
         try:
-            result = self._model.invoke(redact_messages(messages))  # personal data never leaves
+            for chunk in self._model.stream(redact_messages(messages)):  # personal data never leaves
+                if time.monotonic() > deadline:
+                    raise LLMUnavailableError("chat model exceeded its time limit (Timeout)")
+                token = str(getattr(chunk, "content", chunk))
+                if token:
+                    yield token
+        except LLMUnavailableError:
+            raise
         except Exception as exc:  # provider SDKs raise many types; all mean "no answer from the model"
             raise LLMUnavailableError(f"chat model failed: {type(exc).__name__}: {exc}") from exc
-        return str(getattr(result, "content", result))
 
     def answer(self, question: str, passages: list[Passage], language: str, history: list[Turn],
                base_url: str) -> ComposedAnswer:
@@ -65,18 +77,7 @@ class AnswerGenerator:
 
     def stream(self, question: str, passages: list[Passage], language: str, history: list[Turn]) -> Iterator[str]:
         """Tokens as the model writes them; a failure or the time limit raises LLMUnavailableError."""
-        deadline = time.monotonic() + self._timeout_s
-        try:
-            for chunk in self._model.stream(redact_messages(self._messages(question, passages, language, history))):
-                if time.monotonic() > deadline:
-                    raise LLMUnavailableError("chat model exceeded its time limit")
-                token = str(getattr(chunk, "content", chunk))
-                if token:
-                    yield token
-        except LLMUnavailableError:
-            raise
-        except Exception as exc:  # see _invoke
-            raise LLMUnavailableError(f"chat model failed: {type(exc).__name__}: {exc}") from exc
+        yield from self._tokens(self._messages(question, passages, language, history))
 
     def finalise(self, text: str, passages: list[Passage], question: str, language: str,
                  base_url: str) -> ComposedAnswer:
@@ -84,15 +85,18 @@ class AnswerGenerator:
         sentences = [s.strip() for s in _SENTENCES.split(text.strip()) if s.strip()]
         if not sentences or not passages:
             raise LLMUnavailableError("the model returned no usable answer")
-        verdicts = [(s, self._supported(s, passages)) for s in sentences]
-        judged = [v for _, v in verdicts if v is not None]
+        verdicts = [(s, *self._support(s, passages)) for s in sentences]
+        judged = [v for _, v, _ in verdicts if v is not None]
         supported = sum(1 for v in judged if v)
         if supported < max(1, MIN_KEPT_SHARE * len(judged)):
             raise LLMUnavailableError(f"only {supported} of {len(judged)} generated sentences were supported")
-        kept = [s for s, v in verdicts if v or (v is None and not _CITE.search(s))]
         renumber: dict[int, int] = {}
         out: list[str] = []
-        for sentence in kept:
+        for sentence, verdict, source in verdicts:
+            if verdict is False or (verdict is None and _CITE.search(sentence)):
+                continue
+            if verdict and source is not None and not _CITE.search(sentence):
+                sentence = _cite(sentence, source)  # supported but unmarked: cite the passage that supports it
             for n in (int(x) for x in _CITE.findall(sentence)):
                 if 1 <= n <= len(passages):
                     renumber.setdefault(n, len(renumber) + 1)
@@ -102,17 +106,25 @@ class AnswerGenerator:
 
     def _supported(self, sentence: str, passages: list[Passage]) -> bool | None:
         """True or False when the sentence states something checkable; None when it is too short to judge."""
+        return self._support(sentence, passages)[0]
+
+    def _support(self, sentence: str, passages: list[Passage]) -> tuple[bool | None, int | None]:
+        """The verdict and the number of the passage that supports the sentence best (lexical, then embedding)."""
         cited = [int(n) for n in _CITE.findall(sentence) if 1 <= int(n) <= len(passages)]
         if _CITE.search(sentence) and not cited:
-            return False  # cites a passage that does not exist
-        sources = [passages[n - 1] for n in cited] or passages
+            return False, None  # cites a passage that does not exist
+        numbers = cited or list(range(1, len(passages) + 1))
         words = set(tokenize(_CITE.sub("", sentence)))
         if len(words) < 3:
-            return None
-        if max(len(words & set(tokenize(p.text))) / len(words) for p in sources) >= LEXICAL_SUPPORT:
-            return True
-        vectors = self._embedder.embed_batch([_CITE.sub("", sentence), *(p.text for p in sources)])
-        return float(np.max(vectors[1:] @ vectors[0])) >= EMBEDDING_SUPPORT
+            return None, None
+        overlap = [len(words & set(tokenize(passages[n - 1].text))) / len(words) for n in numbers]
+        best = int(np.argmax(overlap))
+        if overlap[best] >= LEXICAL_SUPPORT:
+            return True, numbers[best]
+        vectors = self._passage_vectors.embed_batch([passages[n - 1].text for n in numbers])
+        scores = vectors @ self._embedder.embed(_CITE.sub("", sentence))
+        best = int(np.argmax(scores))
+        return bool(scores[best] >= EMBEDDING_SUPPORT), numbers[best]
 
     def condense(self, question: str, history: list[Turn]) -> str | None:
         """Standalone rewrite of a follow-up question (None when the model fails)."""
@@ -133,6 +145,13 @@ class AnswerGenerator:
             return self._invoke([HumanMessage(load_prompt("translate").render(question=question))]).strip() or None
         except LLMUnavailableError:
             return None
+
+
+def _cite(sentence: str, n: int) -> str:
+    """Add [n] before the sentence's closing punctuation."""
+    body = sentence.rstrip()
+    end = body[-1] if body[-1:] in ".!?" else ""
+    return f"{body[:len(body) - len(end)].rstrip()} [{n}]{end}"
 
 
 def _map(match: re.Match[str], renumber: dict[int, int]) -> str:

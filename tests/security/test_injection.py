@@ -82,7 +82,8 @@ class ObedientChatModel:
         return self._reply(messages)
 
     def stream(self, messages: list[Any]) -> Any:
-        yield from self._reply(messages).split(" ")
+        yield from self._reply(messages).split(" ")[:1]
+        yield from (" " + word for word in self._reply(messages).split(" ")[1:])
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,14 @@ def test_generated_answer_keeps_supported_sentences_and_maps_citations(settings)
     assert [c.n for c in reply.citations] == [1]
 
 
+def test_a_supported_sentence_without_a_marker_cites_its_passage(settings) -> None:
+    model = FakeListChatModel(responses=["For municipalities the EU threshold for supplies and services is "
+                                         "EUR 216,000. Bananas are yellow and whales sing at night."])
+    reply = _helpdesk(settings, model).assistant.ask(QUESTION, ChannelAddress(owner_key="b"))
+    assert reply.outcome == "answered" and "216,000 [1]." in reply.answer and "Bananas" not in reply.answer
+    assert [c.n for c in reply.citations] == [1]
+
+
 def test_mostly_invented_answer_falls_back_to_extractive(settings) -> None:
     model = FakeListChatModel(responses=["Bananas are yellow [1]. Whales sing at night [2]. Rain is wet."])
     reply = _helpdesk(settings, model).assistant.ask(QUESTION, ChannelAddress(owner_key="b"))
