@@ -22,6 +22,7 @@ from assistant.web import (
     finder,
     health,
     insight,
+    official_auth,
     pages,
     privacy_api,
 )
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, helpdesk: Helpdesk | None = Non
     app.state.helpdesk = helpdesk
     errors.install(app)
     auth.install(app)
+    official_auth.install(app, settings)
     app.add_middleware(BrowserSessionMiddleware, secret_key=settings.secret_key.get_secret_value(),
                        secure=settings.public_base_url.startswith("https://"))
     limits = settings.rate_limit

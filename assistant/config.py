@@ -148,6 +148,46 @@ class NotifySettings(BaseModel):
     webhook_timeout_s: float = Field(10.0, gt=0, description="Seconds before a webhook call is abandoned (retried).")
 
 
+class OIDCSettings(BaseModel):
+    """Optional sign-in for officials with an OpenID Connect provider (Keycloak, Entra ID, EU Login, ...)."""
+
+    issuer: str | None = Field(
+        None, description="Issuer URL of the identity provider; discovery is read from "
+        "<issuer>/.well-known/openid-configuration."
+    )
+    server_metadata_url: str | None = Field(
+        None, description="Discovery document URL, when it is not under the issuer (overrides the issuer's)."
+    )
+    client_id: str | None = Field(None, description="The helpdesk's client id at the identity provider.")
+    client_secret: SecretStr | None = Field(
+        None, description="Client secret (confidential client); unset for a public client (PKCE only)."
+    )
+    scopes: str = Field("openid email profile", description="Scopes asked for at sign-in; must include openid.")
+    required: bool = Field(False, description="When true, the chat needs a signed-in official (401 otherwise).")
+    session_hours: float = Field(12.0, gt=0, le=24 * 90, description="How long a sign-in lasts in one browser.")
+
+    @property
+    def metadata_url(self) -> str | None:
+        """The discovery document URL actually used."""
+        if self.server_metadata_url:
+            return self.server_metadata_url
+        return f"{self.issuer.rstrip('/')}/.well-known/openid-configuration" if self.issuer else None
+
+    @property
+    def enabled(self) -> bool:
+        """Sign-in is offered when the provider's metadata URL and the client id are known."""
+        return bool(self.metadata_url and self.client_id)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OIDCSettings:
+        if self.required and not self.enabled:
+            raise ValueError("HELPDESK_OIDC__REQUIRED needs HELPDESK_OIDC__ISSUER (or SERVER_METADATA_URL) "
+                             "and HELPDESK_OIDC__CLIENT_ID")
+        if self.enabled and "openid" not in self.scopes.split():
+            raise ValueError("HELPDESK_OIDC__SCOPES must include openid")
+        return self
+
+
 class RateLimitSettings(BaseModel):
     """Requests one client (browser cookie, else IP address) may make per window; shared via Redis if set."""
 
@@ -201,6 +241,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings, description="Slack.")
     teams: TeamsSettings = Field(default_factory=TeamsSettings, description="Microsoft Teams.")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="Notifications.")
+    oidc: OIDCSettings = Field(default_factory=OIDCSettings, description="Sign-in for officials.")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -59,3 +59,15 @@ class InvalidInputError(HelpdeskError):
 
 class NotAuthenticatedError(HelpdeskError):
     """No valid expert session or API token came with the request."""
+
+
+class SignInError(HelpdeskError):
+    """An official's sign-in failed: refused by the identity provider, expired, forged or with an invalid ID token."""
+
+
+class SignInRequiredError(NotAuthenticatedError):
+    """The chat needs a signed-in official (HELPDESK_OIDC__REQUIRED) and the request came without one."""
+
+
+class IdentityProviderUnavailableError(HelpdeskError):
+    """The OpenID Connect identity provider cannot be reached or answered with something unusable."""

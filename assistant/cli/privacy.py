@@ -17,6 +17,7 @@ from assistant.store.db import Database
 
 console = Console()
 retention_app = typer.Typer(help="Delete old conversations.", no_args_is_help=True)
+_WHO = "The person's e-mail address, or a signed-in official's account id (oidc:...)."
 privacy_app = typer.Typer(help="Export or erase one person's data.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 app.add_typer(privacy_app, name="privacy")
@@ -47,7 +48,7 @@ def retention_run(
 
 
 @privacy_app.command("export")
-def export(contact: Annotated[str, typer.Argument(help="The person's e-mail address.")]) -> None:
+def export(contact: Annotated[str, typer.Argument(help=_WHO)]) -> None:
     """Print everything stored about a person as JSON (audited)."""
     try:
         data = _service().export_person(contact, actor="cli")
@@ -59,7 +60,7 @@ def export(contact: Annotated[str, typer.Argument(help="The person's e-mail addr
 
 @privacy_app.command("erase")
 def erase(
-    contact: Annotated[str, typer.Argument(help="The person's e-mail address.")],
+    contact: Annotated[str, typer.Argument(help=_WHO)],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a person's escalations, their conversations and deliveries about them (audited)."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from assistant.errors import InvalidInputError
 from assistant.services.conversation_view import iso_utc
+from assistant.services.officials import OWNER_PREFIX
 from assistant.store.db import Database
 from assistant.store.models import AuditEntry, Conversation, Escalation, Feedback, Message, OutboxMessage, utcnow
 
@@ -45,11 +46,11 @@ class PrivacyService:
         return len(ids)
 
     def export_person(self, contact: str, actor: str) -> dict[str, Any]:
-        """Everything stored about the person with this contact (e-mail): escalations and their conversations."""
+        """Everything stored about the person with this contact (e-mail or account id): escalations, conversations."""
         contact = _contact(contact)
         with self._db.session() as session:
             escalations = _escalations_of(session, contact)
-            conversation_ids = [e.conversation_id for e in escalations if e.conversation_id]
+            conversation_ids = _conversation_ids(session, contact, escalations)
             conversations = session.scalars(select(Conversation).where(Conversation.id.in_(conversation_ids))).all()
             data = {"contact": contact, "escalations": [_escalation_dict(e) for e in escalations],
                     "conversations": [_conversation_dict(session, c) for c in conversations]}
@@ -63,7 +64,7 @@ class PrivacyService:
         with self._db.session() as session:
             escalations = _escalations_of(session, contact)
             escalation_ids = [e.id for e in escalations]
-            conversation_ids = [e.conversation_id for e in escalations if e.conversation_id]
+            conversation_ids = _conversation_ids(session, contact, escalations)
             about_them = OutboxMessage.escalation_id.in_(escalation_ids)
             deliveries = session.scalar(select(func.count()).select_from(OutboxMessage).where(about_them)) or 0
             session.execute(delete(OutboxMessage).where(about_them))
@@ -83,8 +84,20 @@ def _contact(value: str) -> str:
 
 
 def _escalations_of(session: Session, contact: str) -> list[Escalation]:
-    query = select(Escalation).where(func.lower(Escalation.contact) == contact).order_by(Escalation.created_at)
-    return list(session.scalars(query))
+    """Escalations with this contact; for a signed-in official's account id, those of their conversations."""
+    condition = func.lower(Escalation.contact) == contact
+    if contact.startswith(OWNER_PREFIX):
+        owned = select(Conversation.id).where(Conversation.owner_key == contact)
+        condition = condition | Escalation.conversation_id.in_(owned)
+    return list(session.scalars(select(Escalation).where(condition).order_by(Escalation.created_at)))
+
+
+def _conversation_ids(session: Session, contact: str, escalations: list[Escalation]) -> list[str]:
+    """The conversations behind the escalations, and every conversation an official's account owns."""
+    ids = [e.conversation_id for e in escalations if e.conversation_id]
+    if contact.startswith(OWNER_PREFIX):
+        ids += session.scalars(select(Conversation.id).where(Conversation.owner_key == contact))
+    return list(dict.fromkeys(ids))
 
 
 def _delete_conversations(session: Session, ids: list[str]) -> None:

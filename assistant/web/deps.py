@@ -14,7 +14,7 @@ from assistant.services.experts import ExpertIdentity, ExpertService
 from assistant.services.feedback import FeedbackService
 from assistant.services.retrieval import Retriever
 from assistant.web.auth import current_admin, current_expert
-from assistant.web.session import current_browser_id
+from assistant.web.official_session import current_owner_id
 from assistant.wiring import Helpdesk
 
 
@@ -62,7 +62,8 @@ def get_experts(helpdesk: Annotated[Helpdesk, Depends(get_helpdesk)]) -> ExpertS
 HelpdeskDep = Annotated[Helpdesk, Depends(get_helpdesk)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
-BrowserIdDep = Annotated[str, Depends(current_browser_id)]  # the signed-cookie browser id: owner of web conversations
+# Owner of web conversations: the signed-in official's account (OpenID Connect), else the signed-cookie browser id
+BrowserIdDep = Annotated[str, Depends(current_owner_id)]
 FeedbackDep = Annotated[FeedbackService, Depends(get_feedback)]
 CurrentExpert = Annotated[ExpertIdentity, Depends(current_expert)]  # 401 without an expert session or API token
 CurrentAdmin = Annotated[ExpertIdentity, Depends(current_admin)]  # 403 for experts without the admin role

@@ -10,7 +10,9 @@ from fastapi.responses import HTMLResponse
 from assistant.errors import NotFoundError
 from assistant.services.catalogue import DocumentEntry, build_catalogue, find_document
 from assistant.services.sources import available_downloads, document_languages
+from assistant.web.auth import set_csrf_cookie
 from assistant.web.deps import HelpdeskDep
+from assistant.web.official_session import official_view
 from assistant.web.templating import templates
 from assistant.web.ui_text import LANGUAGE_COOKIE, UI_LANGUAGES, choose_language, ui_text
 
@@ -42,9 +44,12 @@ def chat_page(request: Request, helpdesk: HelpdeskDep, lang: LangQuery = None,
             prefill_document = find_document(helpdesk.retriever.chunks(), about)
         except NotFoundError:
             prefill_document = None  # an unknown id only means no prefilled question
-    return render_page(request, "chat.html", {
+    response = render_page(request, "chat.html", {
         "max_chars": helpdesk.settings.max_question_chars, "about": prefill_document, "nav": "chat",
+        "official": official_view(request),
     }, lang)
+    set_csrf_cookie(request, response)  # the sign-out form's token, when an official is signed in
+    return response
 
 
 @router.get("/library", response_class=HTMLResponse)

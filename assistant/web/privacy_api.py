@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/admin/privacy", tags=["privacy"], dependencies=[
 
 
 class PersonIn(BaseModel):
-    """Whose data: the contact (e-mail address) the official left on their escalations."""
+    """Whose data: the contact (e-mail address) left on escalations, or a signed-in official's account id (oidc:...)."""
 
     contact: str = Field(min_length=3, max_length=255)
 

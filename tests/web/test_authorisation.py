@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from assistant.app import create_app
 from assistant.web.auth import CSRF_HEADER
 from tests.experts_support import build_console, csrf_from
+from tests.web.oidc_stand_in import CLIENT_ID, stand_in_provider
 
 ANYONE = frozenset({"anonymous", "expert", "admin"})
 EXPERTS = frozenset({"expert", "admin"})
@@ -47,6 +48,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/experts"): ADMINS, ("POST", "/console/experts"): ADMINS,
     ("GET", "/console/insight"): ADMINS, ("GET", "/console/insight.csv"): ADMINS,
     ("POST", "/api/admin/privacy/export"): ADMINS, ("POST", "/api/admin/privacy/erase"): ADMINS,
+    ("GET", "/api/me"): ANYONE, ("GET", "/auth/login"): ANYONE, ("GET", "/auth/callback"): ANYONE,
+    ("POST", "/auth/logout"): ANYONE,
 }
 SAMPLE_VALUES = {"item_id": "1", "file_format": "pdf"}
 FORMS = {("POST", "/console/login"): {"email": "anna@example.eu", "password": "correct horse battery"}}
@@ -68,7 +71,12 @@ def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    helpdesk = build_console(tmp_path_factory.mktemp("authz"))
+    with stand_in_provider() as provider:  # officials' sign-in configured, so its routes exist
+        yield from _desk(tmp_path_factory, {"issuer": provider.issuer, "client_id": CLIENT_ID})
+
+
+def _desk(tmp_path_factory: pytest.TempPathFactory, oidc: dict[str, str]) -> Any:
+    helpdesk = build_console(tmp_path_factory.mktemp("authz"), oidc=oidc)
     helpdesk.experts.add("anna@example.eu", "Anna", "correct horse battery")
     helpdesk.experts.add("root@example.eu", "Root", "correct horse battery", role="admin")
     tokens = {"anonymous": None, "expert": helpdesk.experts.issue_token("anna@example.eu"),
