@@ -20,6 +20,7 @@ from assistant.web.pages import LangQuery, render_page
 
 router = APIRouter(tags=["finder"], include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=500)]
+PageText = tuple[str, dict[str, str]]  # a key of the interface texts and the values it is formatted with
 TemplateId = Annotated[str, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z]-?[A-Za-z]{3}-\d\d$")]
 
 
@@ -30,12 +31,14 @@ def finder_page(request: Request, settings: SettingsDep, lang: LangQuery = None,
     catalogue = load_catalogue(settings.knowledge_dir)
     form = {"need": need or "", "phase": phase or "", "budget": budget or "", "publish": publish or ""}
     results: list[Any] = []
-    notes: list[str] = []
-    problems: list[str] = []
+    notes: list[PageText] = []
+    problems: list[str | PageText] = []
     if need is not None:
+        amount, launch, plan_problems = _parse_plan(budget, publish)
+        problems += plan_problems
         try:
             results = recommend(catalogue, need, phase or None)
-            notes = _planning_notes(budget, publish)
+            notes = [] if problems else _planning_notes(amount, launch)
         except InvalidInputError as exc:
             problems.append(str(exc))
     response = render_page(request, "finder.html", {
@@ -45,30 +48,38 @@ def finder_page(request: Request, settings: SettingsDep, lang: LangQuery = None,
     return response
 
 
-def _planning_notes(budget: str | None, publish: str | None) -> list[str]:
-    launch = dt.date.today()
-    notes = []
+def _parse_plan(budget: str | None, publish: str | None) -> tuple[Decimal | None, dt.date | None, list[PageText]]:
+    """The budget (euro, excluding VAT) and the planned publication date, or what is wrong with them."""
+    amount, launch = None, None
+    problems: list[PageText] = []
+    if budget:
+        try:
+            amount = Decimal(budget.replace(",", "").replace(" ", ""))
+        except InvalidOperation:
+            problems.append(("finder_error_budget", {}))
     if publish:
         try:
             launch = dt.date.fromisoformat(publish)
-        except ValueError as exc:
-            raise InvalidInputError("the planned publication date must look like 2026-03-02") from exc
-    if budget:
-        try:
-            value = ValueInput(total=Decimal(budget.replace(",", "").replace(" ", "")))
-        except InvalidOperation as exc:
-            raise InvalidInputError("the budget must be a number in euro, excluding VAT") from exc
-        advice = advise(AdviceRequest(launch_date=launch, value=value, include_procedures=False), cached_rules())
+        except ValueError:
+            problems.append(("finder_error_date", {}))
+    return amount, launch, problems
+
+
+def _planning_notes(amount: Decimal | None, launch: dt.date | None) -> list[PageText]:
+    """What the budget means for the EU threshold, and the earliest tender deadline of an open procedure."""
+    notes: list[PageText] = []
+    if amount is not None:
+        advice = advise(AdviceRequest(launch_date=launch or dt.date.today(), value=ValueInput(total=amount),
+                                      include_procedures=False), cached_rules())
         assert advice.threshold is not None
-        verdict = "reaches" if advice.covered else "is below"
-        notes.append(f"A budget of {eur(value.total or 0)} {verdict} the EU threshold for a municipality's supplies "
-                     f"and services ({eur(advice.threshold.amount)}, {advice.threshold.reference}).")
-    if publish:
+        notes.append(("finder_note_above" if advice.covered else "finder_note_below", {
+            "budget": eur(amount), "threshold": eur(advice.threshold.amount), "reference": advice.threshold.reference}))
+    if launch is not None:
         advice = advise(AdviceRequest(launch_date=launch, procedure="open", publication_date=launch), cached_rules())
         if advice.key_dates:
             first = advice.key_dates[0]
-            notes.append(f"Open procedure published on {launch.isoformat()}: tenders due on "
-                         f"{first.date.isoformat()} at the earliest ({first.days} days, {first.reference}).")
+            notes.append(("finder_note_deadline", {"published": launch.isoformat(), "deadline": first.date.isoformat(),
+                                                   "days": str(first.days), "reference": first.reference}))
     return notes
 
 

@@ -12,8 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from assistant.errors import InvalidInputError
 from assistant.services.insight import Insight, helpdesk_insight
+from assistant.services.knowledge_gaps import GapFinder, index_lookup
 from assistant.web.console import page
 from assistant.web.deps import CurrentAdmin, HelpdeskDep
+from assistant.wiring import Helpdesk
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Day = Annotated[dt.date | None, Query(description="First or last day (YYYY-MM-DD).")]
@@ -35,9 +37,10 @@ def insight_page(request: Request, helpdesk: HelpdeskDep, admin: CurrentAdmin, s
                  until: Day = None) -> HTMLResponse:
     """Questions per day and language, outcomes, feedback, escalations and SLA, knowledge gaps."""
     first, last = _window(since, until)
-    insight = helpdesk_insight(helpdesk.db, first, last)
+    finder = gap_finder(helpdesk)
+    insight = helpdesk_insight(helpdesk.db, first, last, gap_finder=finder)
     return page(request, "insight.html", {"expert": admin, "insight": insight, "days": _days(insight),
-                                          "nav": "insight"})
+                                          "gap_cap": finder.max_questions, "nav": "insight"})
 
 
 @router.get("/insight.csv")
@@ -47,10 +50,20 @@ def insight_csv(helpdesk: HelpdeskDep, admin: CurrentAdmin, since: Day = None, u
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(("metric", "key", "value"))
-    for row in helpdesk_insight(helpdesk.db, first, last).csv_rows():
+    for row in helpdesk_insight(helpdesk.db, first, last, gap_finder=gap_finder(helpdesk)).csv_rows():
         writer.writerow(tuple(_safe_cell(cell) for cell in row))
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="insight-{first}-{last}.csv"'})
+
+
+def gap_finder(helpdesk: Helpdesk) -> GapFinder:
+    """The process's gap finder (created on first use): the multilingual embedder and the nearest indexed chunk."""
+    found = helpdesk.extras.get("gap_finder")
+    if not isinstance(found, GapFinder):
+        embedder = helpdesk.embedder.multilingual() or helpdesk.embedder
+        found = GapFinder(embedder, index_lookup(helpdesk.index, helpdesk.embedder, helpdesk.settings.retrieval))
+        helpdesk.extras["gap_finder"] = found
+    return found
 
 
 def _safe_cell(value: str) -> str:
