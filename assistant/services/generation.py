@@ -15,6 +15,7 @@ from assistant.prompts import load_prompt
 from assistant.services.answering import ComposedAnswer
 from assistant.services.citations import make_citation
 from assistant.services.conversations import Turn
+from assistant.services.grounding import EchoFilter, invented_figures, join_sentences, split_sentences
 from assistant.services.lexical import tokenize
 from assistant.services.redaction import redact_messages
 from assistant.services.retrieval import Passage
@@ -25,7 +26,6 @@ LANGUAGE_NAMES = {"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "Germa
                   "mt": "Maltese", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
                   "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish"}
 _CITE = re.compile(r"\[(\d{1,2})\]")
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 LEXICAL_SUPPORT = 0.5
 EMBEDDING_SUPPORT = 0.55
 MIN_KEPT_SHARE = 0.5
@@ -82,9 +82,11 @@ class AnswerGenerator:
     def finalise(self, text: str, passages: list[Passage], question: str, language: str,
                  base_url: str) -> ComposedAnswer:
         """Map [n] to citations, drop sentences the passages do not support, renumber by first use."""
-        sentences = [s.strip() for s in _SENTENCES.split(text.strip()) if s.strip()]
+        sentences = split_sentences(text)
         if not sentences or not passages:
             raise LLMUnavailableError("the model returned no usable answer")
+        echoes = EchoFilter(self._instructions(language), question, passages)
+        sentences = [s for s in sentences if not echoes.is_echo(s)]  # parroted prompt, question, heading, repeat
         verdicts = [(s, *self._support(s, passages)) for s in sentences]
         judged = [v for _, v, _ in verdicts if v is not None]
         supported = sum(1 for v in judged if v)
@@ -102,7 +104,13 @@ class AnswerGenerator:
                     renumber.setdefault(n, len(renumber) + 1)
             out.append(_CITE.sub(lambda m: _map(m, renumber), sentence))
         citations = [make_citation(new, passages[old - 1], base_url) for old, new in renumber.items()]
-        return ComposedAnswer(" ".join(out).replace(" \n", "\n"), citations)
+        return ComposedAnswer(join_sentences(out), citations)
+
+    def _instructions(self, language: str) -> str:
+        """The prompt's own text without passages, history or question: what the model must not parrot."""
+        name = LANGUAGE_NAMES.get(language, "English")
+        return load_prompt("system").render(language_name=name) + "\n" + load_prompt("answer").render(
+            passages="", history="", question="", language_name=name)
 
     def _supported(self, sentence: str, passages: list[Passage]) -> bool | None:
         """True or False when the sentence states something checkable; None when it is too short to judge."""
@@ -111,9 +119,11 @@ class AnswerGenerator:
     def _support(self, sentence: str, passages: list[Passage]) -> tuple[bool | None, int | None]:
         """The verdict and the number of the passage that supports the sentence best (lexical, then embedding)."""
         cited = [int(n) for n in _CITE.findall(sentence) if 1 <= int(n) <= len(passages)]
-        if _CITE.search(sentence) and not cited:
-            return False, None  # cites a passage that does not exist
+        if not passages or (_CITE.search(sentence) and not cited):
+            return False, None  # nothing to support it, or it cites a passage that does not exist
         numbers = cited or list(range(1, len(passages) + 1))
+        if invented_figures(sentence, [passages[n - 1] for n in numbers]):
+            return False, None  # a figure, date or article number that its sources do not contain
         words = set(tokenize(_CITE.sub("", sentence)))
         if len(words) < 3:
             return None, None
@@ -150,7 +160,7 @@ class AnswerGenerator:
 def _cite(sentence: str, n: int) -> str:
     """Add [n] before the sentence's closing punctuation."""
     body = sentence.rstrip()
-    end = body[-1] if body[-1:] in ".!?" else ""
+    end = body[-1] if body[-1:] in ".!?:" else ""
     return f"{body[:len(body) - len(end)].rstrip()} [{n}]{end}"
 
 

@@ -22,7 +22,8 @@ import pytest
 from assistant.config import LLMSettings
 from assistant.errors import LLMUnavailableError
 from assistant.llm import create_chat_model
-from assistant.services.generation import _CITE, _SENTENCES
+from assistant.services.generation import _CITE
+from assistant.services.grounding import split_sentences
 from assistant.services.replies import ChannelAddress
 from assistant.wiring import build_helpdesk
 from tests.conftest import REPO, make_settings
@@ -115,7 +116,7 @@ def test_sentence_check_removes_what_the_passages_do_not_support(helpdesk: Any) 
     generator = helpdesk.assistant._generator
     prepared = helpdesk.assistant.prepare(QUESTION, ChannelAddress(owner_key="check"), None, None)
     raw = generator._invoke(generator._messages(prepared.question, prepared.passages, "en", []))
-    sentences = [s.strip() for s in _SENTENCES.split(raw.strip()) if s.strip()]
+    sentences = split_sentences(raw)
     assert sentences, "the model wrote nothing"
     verdicts = {s: generator._supported(s, prepared.passages) for s in sentences}
     try:

@@ -184,12 +184,12 @@ def test_every_threshold_of_the_facts_sheet_is_in_the_thresholds_guidance(period
     assert not missing, f"{THRESHOLD_DOCUMENT[period]} lacks the {period} thresholds {missing}"
 
 
-def test_glossary_has_60_terms_in_24_languages() -> None:
+def test_glossary_has_94_terms_in_24_languages() -> None:
     body = DOCS["G-23"].body
     terms = re.split(r"^### ", body.split("\n## 2 ", 1)[1], flags=re.MULTILINE)[1:]
-    assert len(terms) == 60
+    assert len(terms) == 94
     titles = [term.splitlines()[0] for term in terms]
-    assert len(set(titles)) == 60, "duplicate glossary terms"
+    assert len({title.split(" ", 1)[1].lower() for title in titles}) == 94, "duplicate glossary terms"
     for number, term in enumerate(terms, start=1):
         assert titles[number - 1].startswith(f"2.{number} ")
         lines = re.findall(r"^- ([a-z]{2}): (\S.*)$", term, flags=re.MULTILINE)

@@ -49,6 +49,18 @@ def test_a_supported_sentence_without_a_marker_cites_its_passage(settings) -> No
     assert [c.n for c in reply.citations] == [1]
 
 
+def test_invented_figures_and_echoed_prompt_lines_are_removed(settings) -> None:
+    model = FakeListChatModel(responses=[
+        "Question: What is the EU threshold for supply contracts of a municipality?\n"
+        "For municipalities the EU threshold for supplies and services is EUR 261,000 [1]. "
+        "For municipalities the EU threshold for supplies and services is EUR 216,000 [1]. "
+        "For municipalities the EU threshold for supplies and services is EUR 216,000 [1].\n"
+        "Answer in English, citing passages as [n]."])
+    reply = _helpdesk(settings, model).assistant.ask(QUESTION, ChannelAddress(owner_key="b"))
+    assert reply.outcome == "answered" and "language model was unavailable" not in reply.answer
+    assert reply.answer == "For municipalities the EU threshold for supplies and services is EUR 216,000 [1]."
+
+
 def test_mostly_invented_answer_falls_back_to_extractive(settings) -> None:
     model = FakeListChatModel(responses=["Bananas are yellow [1]. Whales sing at night [2]. Rain is wet."])
     reply = _helpdesk(settings, model).assistant.ask(QUESTION, ChannelAddress(owner_key="b"))
