@@ -20,8 +20,8 @@ def test_a_figure_the_sources_lack_is_invented() -> None:
 
 
 def test_echoes_of_the_prompt_question_heading_and_repeats_are_recognised() -> None:
-    echoes = EchoFilter("Answer only from the numbered passages.\nQuestion:\nAnswer in English, citing passages as [n].",
-                        "What is the threshold for supplies?", [PASSAGE])
+    instructions = "Answer only from the numbered passages.\nQuestion:\nAnswer in English, citing passages as [n]."
+    echoes = EchoFilter(instructions, "What is the threshold for supplies?", [PASSAGE])
     assert echoes.is_echo("Answer in English, citing passages as [n].")
     assert echoes.is_echo("Question: What is the threshold for supplies?")
     assert echoes.is_echo("EU thresholds 2026-2027 — 2 Thresholds > 2.1 Supplies")
