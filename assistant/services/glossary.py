@@ -54,28 +54,44 @@ class Glossary:
         folded = fold(question)
         found: list[str] = []
         for pattern, english in self._patterns():
-            if english not in found and pattern.search(folded):
+            if english.lower() not in (f.lower() for f in found) and pattern.search(folded):
                 found.append(english)
         return found
 
     def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
         if not hasattr(self, "_compiled"):
             compiled = []
+            heads = self._compound_heads()
             for term, english in sorted(self.to_english.items(), key=lambda kv: -len(kv[0])):
                 raw = re.findall(r"\w+", term)
-                words = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" for w in raw]
+                words = [re.escape(w[: max(5, len(w) - 2)]) + r"\w*" for w in raw]  # 5: "senz" would match "senza"
                 if words:
                     compiled.append((re.compile(r"(?<!\w)" + r"\W+".join(words)), english))
-                head = max(raw, key=len, default="")
-                # compound head alone, e.g. "Lieferaufträge" for "öffentlicher Lieferauftrag"
-                if term in self.compounding and len(raw) > 1 and len(head) >= 9:
-                    compiled.append((re.compile(r"(?<!\w)" + re.escape(head[:-2])), english))
+                head = _head(term, raw, self.compounding)
+                # compound head alone, e.g. "Lieferaufträge" for "öffentlicher Lieferauftrag", when it names one term
+                if head and heads.get(head) == {english}:
+                    compiled.append((re.compile(r"(?<!\w)" + re.escape(head)), english))
             self._compiled = compiled
         return self._compiled
+
+    def _compound_heads(self) -> dict[str, set[str]]:
+        """Each compound head and the English terms it appears in (a head shared by several is ambiguous)."""
+        heads: dict[str, set[str]] = {}
+        for term, english in self.to_english.items():
+            head = _head(term, re.findall(r"\w+", term), self.compounding)
+            if head:
+                heads.setdefault(head, set()).add(english)
+        return heads
 
     def terms(self) -> list[str]:
         """Every foreign term, for the domain vocabulary."""
         return list(self.to_english)
+
+
+def _head(term: str, raw: list[str], compounding: set[str]) -> str | None:
+    """The stem of the longest word of a multi-word term from a compounding language, if long enough."""
+    head = max(raw, key=len, default="")
+    return head[:-2] if term in compounding and len(raw) > 1 and len(head) >= 9 else None
 
 
 _NEUTRAL = re.compile(r"\b(?:[A-Z][A-Z0-9-]{1,}[a-z]?|\d[\d.,/()a-z]*|Art\.?\s*\d+[\d()a-z]*)\b")
