@@ -1,5 +1,12 @@
 """Domain exceptions of the helpdesk; translated to HTTP, Slack or exit codes only at the edges."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.services.advisor_phrases import Phrase
+
 
 class HelpdeskError(Exception):
     """Base class of every error the helpdesk raises on purpose."""
@@ -55,6 +62,14 @@ class DeliveryError(HelpdeskError):
 
 class InvalidInputError(HelpdeskError):
     """A submitted field (answer, details, e-mail, password, filter) is empty, too long or malformed."""
+
+
+class ExplainedInputError(InvalidInputError):
+    """Invalid input explained by an interface text, so each page can give the explanation in its own language."""
+
+    def __init__(self, explanation: Phrase) -> None:
+        super().__init__(str(explanation))
+        self.explanation = explanation
 
 
 class NotAuthenticatedError(HelpdeskError):

@@ -2,56 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from assistant.services.advisor import Advice
+from assistant.services.advisor_phrases import long_date, phrase, tool_texts
 from assistant.services.advisor_rules import RuleBook, Source
 from assistant.services.replies import Citation
 from assistant.services.valuation import eur
 
 
-def advice_lines(advice: Advice) -> list[str]:
-    """The working, line by line: value, threshold, conclusion, procedures, time limits, dates."""
-    lines: list[str] = []
-    if advice.value is not None and advice.threshold is not None:
-        lines.append("**Estimated value (net of VAT)**")
-        lines += [f"- {s.text}: {eur(s.amount)} ({s.reference}; {s.source})" for s in advice.value.steps]
-        lines.append(f"- Total: **{eur(advice.value.total)}**")
-        t = advice.threshold
-        lines.append(f"**Threshold {advice.period.id}**: {t.label}: {eur(t.amount)} ({t.reference}; "
-                     f"{advice.period.source}).")
-        verdict = "reaches" if advice.covered else "is below"
-        outcome = ("the EU procurement directive applies: use an EU procedure and publish on TED" if advice.covered
-                   else "the EU directive does not apply")
-        lines.append(f"**Conclusion**: {eur(advice.value.total)} {verdict} the threshold of {eur(t.amount)}, "
-                     f"so {outcome}.")
-        if advice.value.small_lots_exempt:
-            lines.append(f"- Small lots worth {eur(advice.value.small_lots_exempt)} in total may be awarded without "
-                         "the directive (each under EUR 80,000, together at most 20% of all lots; Art 5(10)).")
+def advice_lines(advice: Advice, texts: Mapping[str, str] | None = None) -> list[str]:
+    """The working line by line (value, threshold, procedures, time limits, dates), English unless `texts` say."""
+    t = texts or tool_texts("en")
+    lines = _value_lines(advice, t)
     if advice.procedures and advice.value is not None:
-        lines.append("**Procedures available**")
-        lines += [f"- {p.name}: {p.condition} ({p.reference}; {p.source})" for p in advice.procedures]
+        lines.append(f"**{t['advice_procedures_heading']}**")
+        lines += [f"- {p.title.say(t)}: {p.terms.say(t)} ({p.reference}; {p.source})" for p in advice.procedures]
     if advice.time_limits:
-        lines.append("**Minimum time limits**")
-        names = {p.key: p.name for p in advice.procedures}
+        lines.append(f"**{t['advisor_time_limits']}**")
         for limit in advice.time_limits:
-            start = "the contract notice is sent" if limit.counted_from == "notice" else "the invitation is sent"
-            lines.append(f"- {names[limit.procedure]}, {limit.step.lower()}: {limit.days} days from the day "
-                         f"{start} ({limit.reference}; {limit.source})")
-            lines += [f"  - {note}" for note in limit.notes]
+            line = phrase(f"advice_time_limit_{limit.counted_from}", procedure=limit.procedure_title,
+                          step=limit.step_title, days=limit.days)
+            lines.append(f"- {line.say(t)} ({limit.reference}; {limit.source})")
+            lines += [f"  - {caution.say(t)}" for caution in limit.cautions]
     if advice.key_dates:
-        lines.append("**Key dates**")
-        lines += [f"- {d.label}: **{d.date:%A} {d.date.day} {d.date:%B %Y}** ({d.days} days; {d.reference}; {d.source})"
-                  for d in advice.key_dates]
-    lines += advice.notes
-    lines.append("National law may set longer time limits or lower thresholds; check it too.")
+        lines.append(f"**{t['advisor_key_dates']}**")
+        lines += [f"- {d.title.say(t)}: **{long_date(d.date, t)}** ({t['days_count'].format(days=d.days)}; "
+                  f"{d.reference}; {d.source})" for d in advice.key_dates]
+    lines += [note.say(t) for note in advice.notes]
+    lines.append(t["advisor_national_law"])
     return lines
 
 
-def advice_text(advice: Advice) -> str:
+def _value_lines(advice: Advice, t: Mapping[str, str]) -> list[str]:
+    """The estimated value, the threshold it is held against and the conclusion."""
+    if advice.value is None or advice.threshold is None:
+        return []
+    value, threshold = advice.value, advice.threshold
+    lines = [f"**{t['advice_value_heading']}**"]
+    lines += [f"- {s.what.say(t)}: {eur(s.amount)} ({s.reference}; {s.source})" for s in value.steps]
+    lines.append(f"- {t['col_total']}: **{eur(value.total)}**")
+    lines.append(f"**{t['advisor_threshold']} {advice.period.id}**: {threshold.title.say(t)}: {eur(threshold.amount)} "
+                 f"({threshold.reference}; {advice.period.source}).")
+    conclusion = phrase("advice_conclusion_applies" if advice.covered else "advice_conclusion_below",
+                        value=eur(value.total), threshold=eur(threshold.amount))
+    lines.append(f"**{t['advice_conclusion']}**: {conclusion.say(t)}")
+    if value.small_lots_exempt:
+        lines.append("- " + phrase("advice_small_lots", amount=eur(value.small_lots_exempt),
+                                            limit=eur(value.small_lot_limit)).say(t))
+    return lines
+
+
+def advice_text(advice: Advice, texts: Mapping[str, str] | None = None) -> str:
     """The working as Markdown: paragraphs and headings set apart from the lists."""
-    return "\n".join(line if line.lstrip().startswith("- ") else f"\n{line}" for line in advice_lines(advice)).strip()
+    return "\n".join(line if line.lstrip().startswith("- ") else f"\n{line}"
+                     for line in advice_lines(advice, texts)).strip()
 
 
 def advice_citations(advice: Advice, rules: RuleBook, base_url: str) -> list[Citation]:
@@ -86,7 +93,7 @@ def advice_dict(advice: Advice) -> dict[str, Any]:
                         for t in advice.time_limits],
         "key_dates": [{"label": d.label, "date": d.date.isoformat(), "days": d.days, "reference": d.reference,
                        "source": _src(d.source)} for d in advice.key_dates],
-        "notes": list(advice.notes),
+        "notes": [str(note) for note in advice.notes],
         "sources": [_src(s) for s in advice.sources],
         "working": advice_lines(advice),
     }

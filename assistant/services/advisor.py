@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from assistant.errors import InvalidInputError
+from assistant.services.advisor_phrases import Phrase, phrase, procedure_name, refusal, step_name
 from assistant.services.advisor_rules import Period, ProcedureRule, RuleBook, Source, Threshold, TimeLimitRule, source
 from assistant.services.valuation import ValueCalculation, ValueInput, estimate_value
 
@@ -47,18 +47,38 @@ class TimeLimit:
     days: int
     reference: str
     source: Source
-    notes: tuple[str, ...] = ()
+    cautions: tuple[Phrase, ...] = ()
+
+    @property
+    def procedure_title(self) -> Phrase:
+        """The procedure's name in the interface texts."""
+        return procedure_name(self.procedure)
+
+    @property
+    def step_title(self) -> Phrase:
+        """The step as it reads inside a sentence, in the interface texts."""
+        return step_name(self.step)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The cautions in English."""
+        return tuple(str(caution) for caution in self.cautions)
 
 
 @dataclass(frozen=True)
 class KeyDate:
     """A date the official can put in the plan."""
 
-    label: str
+    title: Phrase
     date: dt.date
     days: int
     reference: str
     source: Source
+
+    @property
+    def label(self) -> str:
+        """The title in English."""
+        return str(self.title)
 
 
 @dataclass
@@ -72,7 +92,7 @@ class Advice:
     procedures: list[ProcedureRule] = field(default_factory=list)
     time_limits: list[TimeLimit] = field(default_factory=list)
     key_dates: list[KeyDate] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Phrase] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
 
     def cite(self, src: Source) -> None:
@@ -108,13 +128,14 @@ def find_threshold(period: Period, authority: str, contract_type: str) -> Thresh
     for threshold in period.thresholds:
         if authority in threshold.authorities and contract_type in threshold.contract_types:
             return threshold
-    raise InvalidInputError(f"no threshold for a {authority} authority and a {contract_type} contract")
+    raise refusal("advisor_error_no_threshold", authority=authority, contract_type=contract_type)
 
 
 def minimum_time_limit(procedure: ProcedureRule, rule: TimeLimitRule, request: AdviceRequest,
                        rules: RuleBook) -> TimeLimit:
     """The shortest lawful time limit: the standard one, reduced for e-submission, a qualifying PIN or urgency."""
-    best, notes = rule.standard, []
+    best = rule.standard
+    notes: list[Phrase] = []
     if request.electronic and rule.electronic and rule.electronic.days < best.days:
         best = rule.electronic
     if rule.pin and request.pin_date is not None:
@@ -122,11 +143,11 @@ def minimum_time_limit(procedure: ProcedureRule, rule: TimeLimitRule, request: A
             best = rule.pin if rule.pin.days < best.days else best
         else:
             window = rules.pin_window
-            notes.append(f"The prior information notice does not qualify: it must be sent {window['min']} days to "
-                         f"12 months before the contract notice ({window['reference']}).")
+            notes.append(phrase("advice_pin_not_qualifying", days=int(window["min"]),
+                                reference=str(window["reference"])))
     if request.urgency and rule.urgency and rule.urgency.days < best.days:
         best = rule.urgency
-        notes.append("Urgency must be duly substantiated and not caused by the authority itself.")
+        notes.append(phrase("advice_urgency_note"))
     return TimeLimit(procedure.key, rule.step, rule.counted_from, best.days, best.reference, rule.source, tuple(notes))
 
 
@@ -134,25 +155,25 @@ def standstill_end(decision: dt.date, electronic: bool, rules: RuleBook) -> KeyD
     """The last day of the standstill, counted from the day after the award decision is sent."""
     rule = rules.standstill["electronic" if electronic else "other"]
     days = int(rule["days"])
-    return KeyDate(f"End of standstill ({days} calendar days); sign the contract at the earliest the day after",
-                   decision + dt.timedelta(days=days), days, rule["reference"], source(rules.standstill["source"]))
+    return KeyDate(phrase("advice_standstill_end", days=days), decision + dt.timedelta(days=days), days,
+                   rule["reference"], source(rules.standstill["source"]))
 
 
 def _check(request: AdviceRequest, rules: RuleBook) -> None:
     if request.authority not in AUTHORITIES:
-        raise InvalidInputError(f"authority must be one of {', '.join(AUTHORITIES)}")
+        raise refusal("advisor_error_authority", choices=", ".join(AUTHORITIES))
     if request.contract_type not in CONTRACT_TYPES:
-        raise InvalidInputError(f"contract type must be one of {', '.join(CONTRACT_TYPES)}")
+        raise refusal("advisor_error_contract_type", choices=", ".join(CONTRACT_TYPES))
     if request.procedure is not None:
         rules.procedure(request.procedure)
     for day in (request.launch_date, request.publication_date, request.invitation_date, request.pin_date,
                 request.award_decision_date):
         if day is not None and not _EARLIEST <= day <= _LATEST:
-            raise InvalidInputError(f"{day.isoformat()} is outside the years the advisor can plan for")
+            raise refusal("advisor_error_year_range", date=day.isoformat())
     if request.pin_date and request.publication_date and request.pin_date > request.publication_date:
-        raise InvalidInputError("the prior information notice must be sent before the contract notice")
+        raise refusal("advisor_error_pin_order")
     if request.invitation_date and request.publication_date and request.invitation_date < request.publication_date:
-        raise InvalidInputError("the invitation to tender cannot be sent before the contract notice")
+        raise refusal("advisor_error_invitation_order")
 
 
 def _compare(advice: Advice, request: AdviceRequest, rules: RuleBook) -> None:
@@ -167,8 +188,7 @@ def _compare(advice: Advice, request: AdviceRequest, rules: RuleBook) -> None:
     advice.covered = advice.value.total >= Decimal(advice.threshold.amount)
     if not advice.covered:
         below = rules.valuation["below_threshold"]
-        advice.notes.append("Below the EU threshold national rules apply; for a contract of certain cross-border "
-                            f"interest the Treaty principles apply too ({below['reference']}).")
+        advice.notes.append(phrase("advice_below_note", reference=str(below["reference"])))
         advice.cite(source(below["source"]))
 
 
@@ -180,11 +200,10 @@ def _pin_qualifies(request: AdviceRequest, rules: RuleBook) -> bool:
 
 
 def _key_dates(advice: Advice, request: AdviceRequest) -> None:
-    names = {p.key: p.name for p in advice.procedures}
     for limit in advice.time_limits:
         start = request.publication_date if limit.counted_from == "notice" else request.invitation_date
         if start is None:
             continue
-        advice.key_dates.append(KeyDate(f"{names[limit.procedure]}: earliest deadline for {limit.step.lower()}",
-                                        start + dt.timedelta(days=limit.days), limit.days, limit.reference,
+        title = phrase("advice_deadline_date", procedure=limit.procedure_title, step=limit.step_title)
+        advice.key_dates.append(KeyDate(title, start + dt.timedelta(days=limit.days), limit.days, limit.reference,
                                         limit.source))

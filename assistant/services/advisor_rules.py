@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from assistant.errors import ConfigurationError, InvalidInputError
+from assistant.errors import ConfigurationError
+from assistant.services.advisor_phrases import Phrase, phrase, procedure_name, refusal
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "procurement_rules.yaml"
 
@@ -36,6 +37,7 @@ class Threshold:
     reference: str
     authorities: tuple[str, ...]
     contract_types: tuple[str, ...]
+    title: Phrase  # the label in the interface texts, to say it in the official's language
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ class ProcedureRule:
     source: Source
     time_limits: tuple[TimeLimitRule, ...]
 
+    @property
+    def title(self) -> Phrase:
+        """The procedure's name in the interface texts."""
+        return procedure_name(self.key)
+
+    @property
+    def terms(self) -> Phrase:
+        """When the procedure may be used, in the interface texts."""
+        return phrase(f"procedure_{self.key}_condition")
+
 
 @dataclass(frozen=True)
 class RuleBook:
@@ -99,14 +111,14 @@ class RuleBook:
             if period.valid_from <= day <= period.valid_until:
                 return period
         known = ", ".join(p.id for p in self.periods)
-        raise InvalidInputError(f"no EU thresholds are known for {day.isoformat()} (known periods: {known})")
+        raise refusal("advisor_error_no_period", date=day.isoformat(), periods=known)
 
     def procedure(self, key: str) -> ProcedureRule:
         """A procedure by key."""
         for procedure in self.procedures:
             if procedure.key == key:
                 return procedure
-        raise InvalidInputError(f"unknown procedure {key!r}; choose one of {', '.join(self.procedure_keys())}")
+        raise refusal("advisor_error_procedure", procedure=key, choices=", ".join(self.procedure_keys()))
 
     def procedure_keys(self) -> list[str]:
         """Keys of every known procedure."""
@@ -123,9 +135,10 @@ def _rule(raw: dict[str, Any] | None) -> Rule | None:
 
 
 def _period(raw: dict[str, Any]) -> Period:
+    key = "threshold_" + str(raw["id"]).replace("-", "_") + "_"
     thresholds = tuple(Threshold(key=t["key"], amount=int(t["amount"]), label=t["label"], reference=t["reference"],
-                                 authorities=tuple(t["authorities"]), contract_types=tuple(t["contract_types"]))
-                       for t in raw["thresholds"])
+                                 authorities=tuple(t["authorities"]), contract_types=tuple(t["contract_types"]),
+                                 title=phrase(key + t["key"])) for t in raw["thresholds"])
     return Period(str(raw["id"]), raw["valid_from"], raw["valid_until"], source(raw["source"]), thresholds)
 
 

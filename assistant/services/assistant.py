@@ -156,7 +156,8 @@ class HelpdeskAssistant:
         early = pre_route(question)
         if early is not None and early.reason == "injection":
             return Prepared(question, language, conversation_id, address, history, query, early, None)
-        calculation = None if early else calculation_reply(question, self._today(), self._settings.public_base_url)
+        calculation = None if early else calculation_reply(question, self._today(), self._settings.public_base_url,
+                                                           language=language)
         if calculation is not None:  # the threshold and procedure advisor answers; no retrieval needed
             return Prepared(question, language, conversation_id, address, history, query,
                             RoutingDecision("answer", "calculation", 1.0), None, calculation=calculation)

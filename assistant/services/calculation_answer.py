@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from assistant.errors import InvalidInputError
 from assistant.services.advice_text import advice_citations, advice_text
 from assistant.services.advisor import Advice, advise
+from assistant.services.advisor_phrases import long_date, phrase, step_name, tool_texts
 from assistant.services.advisor_rules import RuleBook, cached_rules
 from assistant.services.answering import ComposedAnswer
 from assistant.services.calculation import CalculationQuestion, parse_calculation
+from assistant.services.valuation import eur
 
 
-def calculation_reply(question: str, today: dt.date, base_url: str,
-                      rules: RuleBook | None = None) -> ComposedAnswer | None:
-    """The advisor's answer when the question is a calculation it can do; None sends it to the usual route."""
+def calculation_reply(question: str, today: dt.date, base_url: str, rules: RuleBook | None = None,
+                      language: str = "en") -> ComposedAnswer | None:
+    """The advisor's answer, in the question's language, to a calculation it can do; None sends it the usual way."""
     calculation = parse_calculation(question, today)
     if calculation is None:
         return None
@@ -26,26 +29,28 @@ def calculation_reply(question: str, today: dt.date, base_url: str,
         return None  # e.g. a date outside the known threshold periods: the knowledge search answers instead
     citations = advice_citations(advice, rules, base_url)
     refs = " ".join(f"[{c.n}]" for c in citations)
-    text = "\n\n".join([headline(calculation, advice), advice_text(advice), f"Sources: {refs}"])
+    texts = tool_texts(language)
+    text = "\n\n".join([headline(calculation, advice, texts), advice_text(advice, texts),
+                        f"{texts['sources']}: {refs}"])
     return ComposedAnswer(text, citations)
 
 
-def headline(calculation: CalculationQuestion, advice: Advice) -> str:
-    """The one-sentence answer before the working."""
+def headline(calculation: CalculationQuestion, advice: Advice, texts: Mapping[str, str] | None = None) -> str:
+    """The one-sentence answer before the working, English unless `texts` say otherwise."""
+    t = texts or tool_texts("en")
     figures = checkable_figures(calculation, advice)
     if calculation.kind == "threshold":
-        verdict = "is covered by the EU directive" if advice.covered else "is below the EU threshold"
-        return (f"Estimated value EUR {figures['value_eur']:,} net of VAT against the threshold of "
-                f"EUR {figures['threshold_eur']:,} ({advice.period.id}): the contract {verdict}.")
+        key = "advice_headline_covered" if advice.covered else "advice_headline_below"
+        return phrase(key, value=eur(figures["value_eur"]), threshold=eur(figures["threshold_eur"]),
+                      period=advice.period.id).say(t)
     if calculation.kind == "deadline":
         if not figures:
-            return "The advisor's time limits for this procedure:"
+            return t["advice_headline_time_limits"]
         day = dt.date.fromisoformat(figures["earliest_deadline"])
-        return (f"Earliest deadline for {str(calculation.step).lower()}: {day:%A} {day.day} {day:%B %Y} "
-                f"({figures['days']} days).")
+        return phrase("advice_headline_deadline", step=step_name(str(calculation.step)), date=long_date(day, t),
+                      days=figures["days"]).say(t)
     day = dt.date.fromisoformat(figures["earliest_signature"])
-    return (f"The standstill is {figures['days']} calendar days: the contract may be signed at the earliest on "
-            f"{day:%A} {day.day} {day:%B %Y}.")
+    return phrase("advice_headline_standstill", days=figures["days"], date=long_date(day, t)).say(t)
 
 
 def checkable_figures(calculation: CalculationQuestion, advice: Advice) -> dict[str, Any]:

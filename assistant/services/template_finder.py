@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InvalidInputError, NotFoundError
+from assistant.errors import NotFoundError
+from assistant.services.advisor_phrases import Phrase, phrase, refusal
 from ingest.loaders import parse_front_matter
 
 PHASES = ("Foundation", "Growth", "Accelerate & Expand")
+PHASE_KEYS = {"Foundation": "phase_foundation", "Growth": "phase_growth", "Accelerate & Expand": "phase_accelerate"}
 _ROADMAP_SECTION = "3"
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = {"the", "a", "an", "and", "or", "of", "for", "to", "in", "on", "with", "we", "our", "want", "need", "buy",
@@ -46,7 +48,7 @@ class Recommendation:
 
     template: TemplateInfo
     score: float
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Phrase] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,9 @@ def recommend(catalogue: FinderCatalogue, need: str, phase: str | None = None, l
     """Templates ranked by how well the roadmap need and the template topics match, with the reasons."""
     words = _words(need)
     if not words:
-        raise InvalidInputError("describe what you want to buy in a few words")
+        raise refusal("finder_error_need")
     if phase is not None and phase not in PHASES:
-        raise InvalidInputError(f"phase must be one of {', '.join(PHASES)}")
+        raise refusal("finder_error_phase", phases=", ".join(PHASES))
     ranked: dict[str, Recommendation] = {}
     for row in catalogue.needs:
         template = catalogue.templates.get(row.template_id)
@@ -108,17 +110,18 @@ def recommend(catalogue: FinderCatalogue, need: str, phase: str | None = None, l
         overlap = words & _words(row.need)
         if overlap:
             rec.score += 2.0 * len(overlap)
-            rec.reasons.append(f"{catalogue.roadmap_document} §3: for \"{row.need}\" start from {row.template_id}"
-                               f" (often combined with {row.combined_with}).")
+            rec.reasons.append(phrase("finder_reason_roadmap", document=catalogue.roadmap_document, need=row.need,
+                                      template=row.template_id, combined=row.combined_with))
         if phase and phase in row.phases and overlap:
             rec.score += 1.0
-            rec.reasons.append(f"Fits the {phase} phase of the reference roadmap ({catalogue.roadmap_document} §2).")
+            rec.reasons.append(phrase("finder_reason_phase", phase=phrase(PHASE_KEYS[phase]),
+                                      document=catalogue.roadmap_document))
     for template in catalogue.templates.values():
         rec = ranked.setdefault(template.template_id, Recommendation(template, 0.0))
         matched = sorted(words & (_words(" ".join(template.topics)) | _words(template.title)))
         if matched:
             rec.score += len(matched)
-            rec.reasons.append(f"Its topics and title match: {', '.join(matched)}.")
+            rec.reasons.append(phrase("finder_reason_topics", words=", ".join(matched)))
     best = sorted((r for r in ranked.values() if r.score > 0), key=lambda r: (-r.score, r.template.template_id))
     return best[:limit]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from assistant.errors import InvalidInputError
+from assistant.services.advisor_phrases import Phrase, phrase, refusal
 from assistant.services.advisor_rules import RuleBook, Source, source
 
 _MAX_EUR = Decimal("1e12")
@@ -31,10 +31,15 @@ class ValueInput:
 class Step:
     """One line of the working: what was added, how much, and why."""
 
-    text: str
+    what: Phrase
     amount: Decimal
     reference: str
     source: Source
+
+    @property
+    def text(self) -> str:
+        """What was added, in English."""
+        return str(self.what)
 
 
 @dataclass
@@ -44,6 +49,7 @@ class ValueCalculation:
     total: Decimal
     steps: list[Step] = field(default_factory=list)
     small_lots_exempt: Decimal = Decimal(0)
+    small_lot_limit: Decimal = Decimal(0)  # each exempt lot is below this (Art 5(10): supplies/services or works)
 
 
 def eur(amount: Decimal | int | float) -> str:
@@ -60,42 +66,43 @@ def estimate_value(given: ValueInput, rules: RuleBook, contract_type: str = "ser
     if given.lots:
         _add_lots(calc, given, rules, contract_type == "works")
     if given.total is not None:
-        _add(calc, "Value for the whole duration", given.total, *total_rule)
+        _add(calc, phrase("value_step_total"), given.total, *total_rule)
     if given.annual is not None:
         if given.years is None or given.years <= 0:
-            raise InvalidInputError("an annual value needs the number of years of the contract")
+            raise refusal("value_error_years")
         ref = val["framework"] if given.framework else val["total"]
-        _add(calc, f"{eur(given.annual)} a year × {_num(given.years)} years", given.annual * given.years,
-             ref["reference"], source(ref["source"]))
+        _add(calc, phrase("value_step_annual", annual=eur(given.annual), years=_num(given.years)),
+             given.annual * given.years, ref["reference"], source(ref["source"]))
         if given.renewal_years:
-            _add(calc, f"Renewals: {_num(given.renewal_years)} year(s) × {eur(given.annual)}",
+            _add(calc, phrase("value_step_renewals", years=_num(given.renewal_years), annual=eur(given.annual)),
                  given.annual * given.renewal_years, *total_rule)
     if given.monthly is not None:
         _add_monthly(calc, given, rules, contract_type == "supplies")
     for n, option in enumerate(given.options, 1):
-        _add(calc, f"Option {n}", option, *total_rule)
+        _add(calc, phrase("value_step_option", n=n), option, *total_rule)
     if not calc.steps:
-        raise InvalidInputError("give a value: a total, an annual value and years, a monthly value or lots")
+        raise refusal("value_error_missing")
     if given.vat_rate is not None:
         _remove_vat(calc, given.vat_rate, *total_rule)
     if calc.total > _MAX_EUR:
-        raise InvalidInputError("the estimated value is implausibly large")
+        raise refusal("value_error_too_large")
     return calc
 
 
-def _add(calc: ValueCalculation, text: str, amount: Decimal, reference: str, src: Source) -> None:
+def _add(calc: ValueCalculation, what: Phrase, amount: Decimal, reference: str, src: Source) -> None:
     if not amount.is_finite() or amount < 0:
-        raise InvalidInputError("amounts must be finite and not negative")
+        raise refusal("value_error_negative")
     calc.total += amount
-    calc.steps.append(Step(text, amount, reference, src))
+    calc.steps.append(Step(what, amount, reference, src))
 
 
 def _add_lots(calc: ValueCalculation, given: ValueInput, rules: RuleBook, works: bool) -> None:
     val = rules.valuation
-    _add(calc, "All lots added together: " + " + ".join(eur(lot) for lot in given.lots), sum(given.lots, Decimal(0)),
+    _add(calc, phrase("value_step_lots", lots=" + ".join(eur(lot) for lot in given.lots)), sum(given.lots, Decimal(0)),
          val["lots"]["reference"], source(val["lots"]["source"]))
     small = val["small_lots"]
     limit = Decimal(str(small["works_limit"] if works else small["supplies_services_limit"]))
+    calc.small_lot_limit = limit
     room = sum(given.lots, Decimal(0)) * Decimal(str(small["share_of_total"]))
     for lot in sorted(lot for lot in given.lots if lot < limit):
         if calc.small_lots_exempt + lot > room:
@@ -107,21 +114,21 @@ def _add_monthly(calc: ValueCalculation, given: ValueInput, rules: RuleBook, sup
     assert given.monthly is not None
     val = rules.valuation
     if given.months is not None:
-        _add(calc, f"{eur(given.monthly)} a month × {given.months} months", given.monthly * given.months,
-             val["total"]["reference"], source(val["total"]["source"]))
+        _add(calc, phrase("value_step_monthly", monthly=eur(given.monthly), months=given.months),
+             given.monthly * given.months, val["total"]["reference"], source(val["total"]["source"]))
         return
     months = int(val["no_fixed_term_months"])
     rule = val["no_fixed_term_supplies" if supplies else "no_fixed_term_services"]
-    _add(calc, f"{eur(given.monthly)} a month × {months} (no fixed term)", given.monthly * months,
+    _add(calc, phrase("value_step_no_fixed_term", monthly=eur(given.monthly), months=months), given.monthly * months,
          rule["reference"], source(rule["source"]))
 
 
 def _remove_vat(calc: ValueCalculation, rate: Decimal, reference: str, src: Source) -> None:
     if rate < 0 or rate > 100:
-        raise InvalidInputError("the VAT rate must be between 0 and 100 percent")
+        raise refusal("value_error_vat")
     net = (calc.total * 100 / (100 + rate)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    calc.steps.append(Step(f"Net of {_num(rate)}% VAT: {eur(calc.total)} ÷ {1 + rate / 100}", net - calc.total,
-                           reference, src))
+    what = phrase("value_step_vat", rate=_num(rate), gross=eur(calc.total), divisor=str(1 + rate / 100))
+    calc.steps.append(Step(what, net - calc.total, reference, src))
     calc.total = net
 
 

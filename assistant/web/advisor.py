@@ -10,15 +10,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.errors import InvalidInputError
+from assistant.errors import ExplainedInputError
 from assistant.services.advice_text import advice_dict
-from assistant.services.advisor import AUTHORITIES, CONTRACT_TYPES, AdviceRequest, advise
+from assistant.services.advisor import AUTHORITIES, CONTRACT_TYPES, Advice, AdviceRequest, advise
+from assistant.services.advisor_phrases import Phrase, phrase
 from assistant.services.advisor_rules import cached_rules
 from assistant.services.valuation import ValueInput
 from assistant.web.pages import LangQuery, render_page
 
 router = APIRouter(tags=["advisor"])
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
+_FIELD_TEXTS = {"procedure": "procedure", "electronic": "electronic_tenders"}  # the others: advisor_<field>
+_PROBLEMS = {"missing": "advisor_problem_required", "literal_error": "advisor_problem_choice",
+             "string_too_long": "advisor_problem_too_long", "greater_than_equal": "advisor_problem_at_least",
+             "greater_than": "advisor_problem_more_than", "less_than_equal": "advisor_problem_at_most"}
+_NUMBER_ERRORS = ("decimal", "int", "float", "finite")
 
 
 class ValueIn(BaseModel):
@@ -78,11 +84,11 @@ async def advisor_submit(request: Request, lang: LangQuery = None) -> HTMLRespon
     form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         body = AdviseIn.model_validate(form_to_body(form))
-        advice = advice_dict(advise(body.to_request(), cached_rules()))
+        advice = advise(body.to_request(), cached_rules())
     except ValidationError as exc:
-        return _page(request, lang, form, None, [_message(e) for e in exc.errors()], status=422)
-    except InvalidInputError as exc:
-        return _page(request, lang, form, None, [str(exc)], status=422)
+        return _page(request, lang, form, None, [form_problem(e) for e in exc.errors()], status=422)
+    except ExplainedInputError as exc:
+        return _page(request, lang, form, None, [exc.explanation], status=422)
     return _page(request, lang, form, advice, [])
 
 
@@ -106,17 +112,26 @@ def form_to_body(form: dict[str, str]) -> dict[str, Any]:
     return body
 
 
-def _message(error: Any) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "value") or "form"
-    return f"{where}: {error.get('msg', 'invalid')}"
+def form_problem(error: Any) -> Phrase:
+    """A form field the validation refused, named by its label, and what is wrong with it."""
+    names = [part for part in error.get("loc", ()) if isinstance(part, str) and part != "value"]
+    name = names[-1] if names else "form"
+    field = Phrase(_FIELD_TEXTS.get(name, f"advisor_{name}"), default=name)
+    kind, limits = str(error.get("type", "")), error.get("ctx") or {}
+    if kind in _PROBLEMS:
+        limit = next((limits[k] for k in ("ge", "gt", "le", "max_length") if k in limits), 0)
+        return phrase(_PROBLEMS[kind], field=field, limit=f"{Decimal(str(limit)).normalize():f}")
+    if kind.startswith(_NUMBER_ERRORS):
+        return phrase("advisor_problem_number", field=field)
+    return phrase("advisor_problem_date" if kind.startswith("date") else "advisor_problem_invalid", field=field)
 
 
-def _page(request: Request, lang: str | None, form: dict[str, str], advice: dict[str, Any] | None,
-          problems: list[str], status: int = 200) -> HTMLResponse:
+def _page(request: Request, lang: str | None, form: dict[str, str], advice: Advice | None,
+          problems: list[Phrase], status: int = 200) -> HTMLResponse:
     rules = cached_rules()
     response = render_page(request, "advisor.html", {
         "form": form, "advice": advice, "problems": problems, "nav": "advisor", "authorities": AUTHORITIES,
-        "contract_types": CONTRACT_TYPES, "procedures": [(p.key, p.name) for p in rules.procedures],
+        "contract_types": CONTRACT_TYPES, "procedures": [(p.key, p.title) for p in rules.procedures],
     }, lang)
     response.status_code = status
     return response

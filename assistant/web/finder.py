@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from assistant.errors import InvalidInputError
+from assistant.errors import ExplainedInputError
 from assistant.services.advisor import AdviceRequest, advise
+from assistant.services.advisor_phrases import Phrase, phrase
 from assistant.services.advisor_rules import cached_rules
-from assistant.services.draft_builder import DraftRequest, build_docx, check_draft
-from assistant.services.template_finder import PHASES, load_catalogue, recommend
+from assistant.services.draft_builder import DraftRequest, build_docx, check_draft, criterion_label, field_label
+from assistant.services.template_finder import PHASES, Recommendation, TemplateInfo, load_catalogue, recommend
 from assistant.services.valuation import ValueInput, eur
 from assistant.web.deps import SettingsDep
 from assistant.web.pages import LangQuery, render_page
 
 router = APIRouter(tags=["finder"], include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=500)]
-PageText = tuple[str, dict[str, str]]  # a key of the interface texts and the values it is formatted with
 TemplateId = Annotated[str, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z]-?[A-Za-z]{3}-\d\d$")]
 
 
@@ -30,17 +30,17 @@ def finder_page(request: Request, settings: SettingsDep, lang: LangQuery = None,
     """The questionnaire; once answered, the recommended templates with the reasons and what the budget means."""
     catalogue = load_catalogue(settings.knowledge_dir)
     form = {"need": need or "", "phase": phase or "", "budget": budget or "", "publish": publish or ""}
-    results: list[Any] = []
-    notes: list[PageText] = []
-    problems: list[str | PageText] = []
+    results: list[Recommendation] = []
+    notes: list[Phrase] = []
+    problems: list[Phrase] = []
     if need is not None:
         amount, launch, plan_problems = _parse_plan(budget, publish)
         problems += plan_problems
         try:
             results = recommend(catalogue, need, phase or None)
             notes = [] if problems else _planning_notes(amount, launch)
-        except InvalidInputError as exc:
-            problems.append(str(exc))
+        except ExplainedInputError as exc:
+            problems.append(exc.explanation)
     response = render_page(request, "finder.html", {
         "form": form, "phases": PHASES, "needs": catalogue.needs, "results": results, "notes": notes,
         "problems": problems, "asked": need is not None, "nav": "finder"}, lang)
@@ -48,38 +48,38 @@ def finder_page(request: Request, settings: SettingsDep, lang: LangQuery = None,
     return response
 
 
-def _parse_plan(budget: str | None, publish: str | None) -> tuple[Decimal | None, dt.date | None, list[PageText]]:
+def _parse_plan(budget: str | None, publish: str | None) -> tuple[Decimal | None, dt.date | None, list[Phrase]]:
     """The budget (euro, excluding VAT) and the planned publication date, or what is wrong with them."""
     amount, launch = None, None
-    problems: list[PageText] = []
+    problems: list[Phrase] = []
     if budget:
         try:
             amount = Decimal(budget.replace(",", "").replace(" ", ""))
         except InvalidOperation:
-            problems.append(("finder_error_budget", {}))
+            problems.append(phrase("finder_error_budget"))
     if publish:
         try:
             launch = dt.date.fromisoformat(publish)
         except ValueError:
-            problems.append(("finder_error_date", {}))
+            problems.append(phrase("finder_error_date"))
     return amount, launch, problems
 
 
-def _planning_notes(amount: Decimal | None, launch: dt.date | None) -> list[PageText]:
+def _planning_notes(amount: Decimal | None, launch: dt.date | None) -> list[Phrase]:
     """What the budget means for the EU threshold, and the earliest tender deadline of an open procedure."""
-    notes: list[PageText] = []
+    notes: list[Phrase] = []
     if amount is not None:
         advice = advise(AdviceRequest(launch_date=launch or dt.date.today(), value=ValueInput(total=amount),
                                       include_procedures=False), cached_rules())
         assert advice.threshold is not None
-        notes.append(("finder_note_above" if advice.covered else "finder_note_below", {
-            "budget": eur(amount), "threshold": eur(advice.threshold.amount), "reference": advice.threshold.reference}))
+        notes.append(phrase("finder_note_above" if advice.covered else "finder_note_below", budget=eur(amount),
+                            threshold=eur(advice.threshold.amount), reference=advice.threshold.reference))
     if launch is not None:
         advice = advise(AdviceRequest(launch_date=launch, procedure="open", publication_date=launch), cached_rules())
         if advice.key_dates:
             first = advice.key_dates[0]
-            notes.append(("finder_note_deadline", {"published": launch.isoformat(), "deadline": first.date.isoformat(),
-                                                   "days": str(first.days), "reference": first.reference}))
+            notes.append(phrase("finder_note_deadline", published=launch.isoformat(), deadline=first.date.isoformat(),
+                                days=first.days, reference=first.reference))
     return notes
 
 
@@ -109,10 +109,14 @@ async def draft_download(request: Request, settings: SettingsDep, template: Temp
                              "X-Content-Type-Options": "nosniff"})
 
 
-def _draft_page(request: Request, lang: str | None, info: Any, form: dict[str, str], problems: list[str],
+def _draft_page(request: Request, lang: str | None, info: TemplateInfo, form: dict[str, str], problems: list[Phrase],
                 status: int) -> HTMLResponse:
-    procedures = [(p.key, p.name) for p in cached_rules().procedures if p.time_limits]
+    """The draft form: the template's fields and award criteria under labels in the official's language."""
+    procedures = [(p.key, p.title) for p in cached_rules().procedures if p.time_limits]
+    fields = [(str(p["name"]), field_label(str(p["label"]))) for p in info.placeholders]
+    criteria = [(str(c["name"]), criterion_label(str(c["label"])), c.get("weight", "")) for c in info.award_criteria]
     response = render_page(request, "draft.html", {
-        "template": info, "form": form, "problems": problems, "procedures": procedures, "nav": "finder"}, lang)
+        "template": info, "form": form, "problems": problems, "procedures": procedures, "fields": fields,
+        "criteria": criteria, "nav": "finder"}, lang)
     response.status_code = status
     return response

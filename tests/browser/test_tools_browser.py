@@ -110,8 +110,9 @@ def test_a_german_browser_gets_the_tools_in_german(browser: Any, live_server: Li
         page.get_by_role("heading", name="Empfohlene Vorlagen").wait_for()
         page.locator("#rec-T-INF-01").get_by_role("link", name=re.compile(r"^Entwurf erstellen")).click()
         page.get_by_role("group", name="Gewichtung der Zuschlagskriterien (%, zusammen 100)").wait_for()
-        page.get_by_label("Contracting authority", exact=True).fill("Stadt Lindenfeld")
-        page.get_by_label("Short description of the contract object", exact=True).fill("Luftqualitätssensoren")
+        assert "Der Entwurf ist auf Englisch" in page.locator("#docx-language").inner_text()
+        page.get_by_label("Öffentlicher Auftraggeber", exact=True).fill("Stadt Lindenfeld")
+        page.get_by_label("Kurzbeschreibung des Auftragsgegenstands", exact=True).fill("Luftqualitätssensoren")
         with page.expect_download() as started:
             page.get_by_role("button", name="DOCX-Entwurf herunterladen").click()
         saved = tmp_path / "entwurf.docx"

@@ -179,3 +179,13 @@ def test_rule_book_matches_the_knowledge_tables() -> None:
             for reduction in (rule.standard, rule.electronic, rule.pin, rule.urgency):
                 if reduction is not None:
                     assert f"{reduction.days} days" in knowledge["G-03"] or reduction.days in (25,), reduction
+
+
+def test_small_lot_limit_follows_the_contract_type() -> None:
+    services = advise(AdviceRequest(launch_date=D2026, value=ValueInput(lots=(Decimal(120_000), Decimal(90_000),
+                                                                               Decimal(40_000)))), RULES)
+    assert "each under EUR 80,000" in advice_text(services)
+    works = advise(AdviceRequest(launch_date=D2026, contract_type="works", value=ValueInput(
+        lots=(Decimal(4_000_000), Decimal(2_500_000), Decimal(900_000)))), RULES)
+    assert works.value is not None and works.value.small_lots_exempt == 900_000
+    assert "each under EUR 1,000,000" in advice_text(works) and "EUR 80,000" not in advice_text(works)

@@ -85,3 +85,23 @@ def test_eval_calculation_questions_are_answered_correctly() -> None:
     correct = [c["id"] for c in cases if answered_correctly(c["question"], c["expected_advice"], TODAY, rules)]
     share = len(correct) / len(cases)
     assert len(cases) >= 20 and share >= 0.8, sorted({c["id"] for c in cases} - set(correct))
+
+
+def test_reply_is_in_the_questions_language() -> None:
+    reply = calculation_reply("Eine Gemeinde kauft Software für 300.000 EUR netto im Jahr 2026. Gilt der "
+                              "EU-Schwellenwert?", TODAY, "http://x", language="de")
+    assert reply is not None
+    assert reply.text.startswith("Geschätzter Wert EUR 300,000 ohne Mehrwertsteuer gegenüber dem Schwellenwert von "
+                                 "EUR 216,000 (2026-2027): Der Auftrag fällt unter die EU-Richtlinie.")
+    assert "**Verfügbare Verfahren**" in reply.text and "- Offenes Verfahren: Immer zulässig." in reply.text
+    assert "Art 4(c) Directive 2014/24/EU" in reply.text and "Quellen: [1]" in reply.text
+    assert "Open procedure" not in reply.text and "Sources:" not in reply.text
+    deadline = calculation_reply("Nous publions une procédure ouverte le 2 mars 2026 avec remise électronique : "
+                                 "quel est le délai le plus court ?", TODAY, "http://x", language="fr")
+    assert deadline is not None
+    assert deadline.text.startswith("Date limite au plus tôt pour la réception des offres : mercredi 1 avril 2026")
+
+
+def test_a_language_without_interface_texts_gets_english() -> None:
+    question = "We send the award decision by post on 2 March 2026: when can we sign?"
+    assert calculation_reply(question, TODAY, "http://x", language="sv") == calculation_reply(question, TODAY, "http://x")

@@ -25,3 +25,11 @@ def test_streamed_calculation_gives_the_same_answer(helpdesk) -> None:
     assert "Friday 13 March 2026" in reply.answer
     assert "".join(e.text for e in events if e.kind == "token") == reply.answer
     assert {c.document_id for c in reply.citations} == {"G-10"}
+
+
+def test_a_german_calculation_question_is_answered_in_german(helpdesk) -> None:
+    reply = helpdesk.assistant.ask("Wir versenden die Zuschlagsentscheidung elektronisch am Montag, 2. März 2026. "
+                                   "Wann dürfen wir frühestens den Vertrag unterzeichnen?", WEB)
+    assert reply.outcome == "answered" and reply.reason == "calculation" and reply.language == "de"
+    assert "Der Vertrag darf frühestens am Freitag, 13. März 2026 geschlossen werden." in reply.answer
+    assert "Ende der Stillhaltefrist (10 Kalendertage)" in reply.answer and "End of standstill" not in reply.answer
