@@ -49,6 +49,7 @@ def _value_lines(advice: Advice, t: Mapping[str, str]) -> list[str]:
     conclusion = phrase("advice_conclusion_applies" if advice.covered else "advice_conclusion_below",
                         value=eur(value.total), threshold=eur(threshold.amount))
     lines.append(f"**{t['advice_conclusion']}**: {conclusion.say(t)}")
+    lines.append("- " + phrase("advice_valuation_moment").say(t))
     if value.small_lots_exempt:
         lines.append("- " + phrase("advice_small_lots", amount=eur(value.small_lots_exempt),
                                             limit=eur(value.small_lot_limit)).say(t))
