@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
+
+from assistant.services.advisor_phrases import tool_texts
 
 UI_DIR = Path(__file__).resolve().parent.parent / "data" / "ui"
 UI_LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "it": "Italiano",
@@ -15,10 +16,7 @@ LANGUAGE_COOKIE = "helpdesk_lang"
 @lru_cache(maxsize=len(UI_LANGUAGES))
 def ui_text(language: str) -> dict[str, str]:
     """Every interface text in a language; a key missing there falls back to English."""
-    english = _load("en")
-    if language == "en" or language not in UI_LANGUAGES:
-        return english
-    return {**english, **_load(language)}
+    return dict(tool_texts(language if language in UI_LANGUAGES else "en"))  # one catalogue for pages and tools
 
 
 def choose_language(requested: str | None, cookie: str | None, accept_language: str | None) -> str:
@@ -50,6 +48,3 @@ def _preferred(header: str) -> list[str]:
             weighted.append((-quality, position, tag.strip()))
     return [tag for _, _, tag in sorted(weighted)]
 
-
-def _load(language: str) -> dict[str, str]:
-    return dict(json.loads((UI_DIR / f"{language}.json").read_text(encoding="utf-8")))
