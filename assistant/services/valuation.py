@@ -55,6 +55,8 @@ class ValueCalculation:
 def eur(amount: Decimal | int | float) -> str:
     """EUR 1,234,567 (cents only when there are any)."""
     value = Decimal(str(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if value < 0:
+        return "−" + eur(-value)  # a step that takes something off, e.g. VAT: "−EUR 43,388.43"
     return f"EUR {value:,.0f}" if value == value.to_integral() else f"EUR {value:,.2f}"
 
 

@@ -189,3 +189,10 @@ def test_small_lot_limit_follows_the_contract_type() -> None:
         lots=(Decimal(4_000_000), Decimal(2_500_000), Decimal(900_000)))), RULES)
     assert works.value is not None and works.value.small_lots_exempt == 900_000
     assert "each under EUR 1,000,000" in advice_text(works) and "EUR 80,000" not in advice_text(works)
+
+
+def test_the_vat_step_reads_as_a_deduction() -> None:
+    gross = advise(AdviceRequest(launch_date=D2026, value=ValueInput(total=Decimal(250_000),
+                                                                     vat_rate=Decimal(21))), RULES)
+    text = advice_text(gross)
+    assert "−EUR 43,388.43" in text and "EUR -" not in text
