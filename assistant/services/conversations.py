@@ -81,6 +81,23 @@ class ConversationService:
                 "messages": [_message_dict(m) for m in conversation.messages],
             }
 
+    def list_for(self, owner_key: str, channel: str = "web", limit: int = 50) -> list[dict[str, Any]]:
+        """The owner's conversations in a channel, most recently active first, each titled by its first question."""
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(Conversation).where(Conversation.owner_key == owner_key, Conversation.channel == channel)
+                .order_by(Conversation.created_at.desc()).limit(4 * limit)
+            ).all()
+            out = []
+            for conversation in rows:
+                messages = conversation.messages
+                first = next((m for m in messages if m.role == "user"), None)
+                active = max((m.created_at for m in messages), default=conversation.created_at)
+                out.append({"conversation_id": conversation.id, "title": (first.content[:120] if first else ""),
+                            "messages": len(messages), "created_at": conversation.created_at.isoformat(),
+                            "updated_at": active.isoformat()})
+            return sorted(out, key=lambda c: c["updated_at"], reverse=True)[:limit]
+
     def delete(self, conversation_id: str, owner_key: str | None) -> None:
         """Erase a conversation and its messages."""
         with self._db.session() as session:

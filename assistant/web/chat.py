@@ -19,6 +19,7 @@ from assistant.web.chat_schemas import (
     ChatReply,
     ChatRequest,
     ConversationOut,
+    ConversationSummary,
     EscalationOut,
     ExpertRequest,
     FeedbackOut,
@@ -52,6 +53,12 @@ async def chat_stream(body: ChatRequest, helpdesk: HelpdeskDep, browser_id: Brow
     first = await run_in_threadpool(next, events, None)
     return StreamingResponse(_server_sent(first, events, helpdesk.db), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/conversations", response_model=list[ConversationSummary])
+def conversations(helpdesk: HelpdeskDep, browser_id: BrowserIdDep) -> list[dict[str, Any]]:
+    """The caller's web conversations, most recent first (a signed-in official's from every browser)."""
+    return helpdesk.conversations.list_for(browser_id)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)

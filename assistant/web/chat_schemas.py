@@ -107,6 +107,16 @@ class ExpertRequest(BaseModel):
         return value.strip() or None if value is not None else None
 
 
+class ConversationSummary(BaseModel):
+    """One of the caller's conversations, for a list to pick from."""
+
+    conversation_id: str
+    title: str = Field(description="The first question, shortened to 120 characters.")
+    messages: int
+    created_at: str
+    updated_at: str = Field(description="When its latest message was written.")
+
+
 class ConversationOut(BaseModel):
     """A conversation with every message, expert answers that arrived later included."""
 

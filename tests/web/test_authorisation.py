@@ -29,7 +29,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/advisor"): ANYONE, ("POST", "/advisor"): ANYONE, ("POST", "/api/advise"): ANYONE,
     ("GET", "/finder"): ANYONE, ("GET", "/finder/draft"): ANYONE, ("POST", "/finder/draft"): ANYONE,
     ("POST", "/api/chat"): ANYONE, ("POST", "/api/chat/stream"): ANYONE, ("POST", "/api/feedback"): ANYONE,
-    ("GET", "/api/conversations/{conversation_id}"): ANYONE,
+    ("GET", "/api/conversations"): ANYONE, ("GET", "/api/conversations/{conversation_id}"): ANYONE,
     ("DELETE", "/api/conversations/{conversation_id}"): ANYONE,
     ("POST", "/api/escalations"): ANYONE, ("GET", "/api/escalations/{escalation_id}"): ANYONE,
     ("POST", "/api/escalations/{escalation_id}/details"): ANYONE,

@@ -249,3 +249,17 @@ def test_unknown_ids_are_404s_with_a_message(client: TestClient) -> None:
     response = client.post("/api/escalations", json={"conversation_id": conversation_id, "message_id": 999_999})
     assert response.status_code == 404 and "no answer 999999" in response.json()["detail"]
     assert client.post("/api/escalations", json={"conversation_id": "c_nope"}).status_code == 404
+
+
+def test_each_browser_lists_only_its_own_conversations_newest_first(client: TestClient) -> None:
+    stranger = other_browser(client)
+    first = ask(client, THRESHOLD_QUESTION)
+    second = ask(client, "How long is the standstill period after an award decision sent electronically?")
+    ask(client, "And for works contracts?", conversation_id=first["conversation_id"])  # now the most recent
+    mine = client.get("/api/conversations")
+    assert mine.status_code == 200
+    listed = mine.json()
+    assert [c["conversation_id"] for c in listed[:2]] == [first["conversation_id"], second["conversation_id"]]
+    assert listed[0]["title"] == THRESHOLD_QUESTION and listed[0]["messages"] == 4
+    theirs = stranger.get("/api/conversations").json()
+    assert not {c["conversation_id"] for c in theirs} & {first["conversation_id"], second["conversation_id"]}

@@ -167,6 +167,8 @@ def test_the_anonymous_conversation_is_adopted_and_follows_the_account(
         assert second.get(f"/api/conversations/{conversation}").status_code == 404  # not before signing in
         assert sign_in(second).status_code == 303
         assert len(second.get(f"/api/conversations/{conversation}").json()["messages"]) == 4
+        assert [c["conversation_id"] for c in second.get("/api/conversations").json()] == [conversation]
+        assert stranger.get("/api/conversations").json() == []
         assert stranger.get(f"/api/conversations/{conversation}").status_code == 404
     database = Path(desk.settings.sqlalchemy_url.removeprefix("sqlite:///"))
     stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
