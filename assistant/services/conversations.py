@@ -88,7 +88,7 @@ class ConversationService:
                 select(Conversation).where(Conversation.owner_key == owner_key, Conversation.channel == channel)
                 .order_by(Conversation.created_at.desc()).limit(4 * limit)
             ).all()
-            out = []
+            out: list[dict[str, Any]] = []
             for conversation in rows:
                 messages = conversation.messages
                 first = next((m for m in messages if m.role == "user"), None)
@@ -96,7 +96,7 @@ class ConversationService:
                 out.append({"conversation_id": conversation.id, "title": (first.content[:120] if first else ""),
                             "messages": len(messages), "created_at": conversation.created_at.isoformat(),
                             "updated_at": active.isoformat()})
-            return sorted(out, key=lambda c: c["updated_at"], reverse=True)[:limit]
+            return sorted(out, key=lambda c: str(c["updated_at"]), reverse=True)[:limit]
 
     def delete(self, conversation_id: str, owner_key: str | None) -> None:
         """Erase a conversation and its messages."""
