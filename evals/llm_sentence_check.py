@@ -23,8 +23,7 @@ from typing import Any
 from assistant.config import get_settings
 from assistant.errors import LLMUnavailableError
 from assistant.evaluation import load_questions
-from assistant.services.generation import _CITE
-from assistant.services.grounding import EchoFilter, split_sentences
+from assistant.services.grounding import CITATION, EchoFilter, split_sentences
 from assistant.services.replies import ChannelAddress
 from assistant.wiring import build_helpdesk
 
@@ -51,7 +50,7 @@ def _one(helpdesk: Any, item: dict[str, Any]) -> dict[str, Any] | None:
     except LLMUnavailableError:
         row["fallback"] = True
         return row
-    numbers = {int(n) for n in _CITE.findall(composed.text)}
+    numbers = {int(n) for n in CITATION.findall(composed.text)}
     row["mapping_ok"] = numbers <= {c.n for c in composed.citations}
     row["facts"] = sum(1 for fact in item.get("expected_facts", []) if fact in composed.text)
     return row

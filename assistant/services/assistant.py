@@ -81,7 +81,7 @@ class HelpdeskAssistant:
         self._generator = generator
         self._today = today
         self._vocabulary: tuple[str, DomainVocabulary, Glossary] | None = None
-        self._sentence_vectors: CachedEmbedder | None = None  # knowledge sentences, embedded once
+        self._sentence_vectors: CachedEmbedder | None = None  # knowledge sentences, embedded once (on first use)
 
     # -- public interface -------------------------------------------------
     def ask(self, question: str, address: ChannelAddress | None = None, conversation_id: str | None = None,
@@ -258,7 +258,7 @@ class HelpdeskAssistant:
 
         def similarity(question: str, texts: list[str]) -> list[float]:
             vectors = sentences.embed_batch(texts)
-            return [float(v) for v in vectors @ model.embed(question)]
+            return [float(v) for v in vectors @ sentences.embed(question)]
 
         return similarity
 

@@ -15,7 +15,14 @@ from assistant.prompts import load_prompt
 from assistant.services.answering import ComposedAnswer
 from assistant.services.citations import make_citation
 from assistant.services.conversations import Turn
-from assistant.services.grounding import EchoFilter, invented_figures, join_sentences, split_sentences
+from assistant.services.grounding import (
+    CITATION,
+    EchoFilter,
+    invented_figures,
+    join_sentences,
+    split_sentences,
+    words_of,
+)
 from assistant.services.lexical import tokenize
 from assistant.services.redaction import redact_messages
 from assistant.services.retrieval import Passage
@@ -25,7 +32,6 @@ LANGUAGE_NAMES = {"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "Germa
                   "hr": "Croatian", "hu": "Hungarian", "it": "Italian", "lt": "Lithuanian", "lv": "Latvian",
                   "mt": "Maltese", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
                   "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish"}
-_CITE = re.compile(r"\[(\d{1,2})\]")
 LEXICAL_SUPPORT = 0.5
 EMBEDDING_SUPPORT = 0.55
 MIN_KEPT_SHARE = 0.5
@@ -95,14 +101,14 @@ class AnswerGenerator:
         renumber: dict[int, int] = {}
         out: list[str] = []
         for sentence, verdict, source in verdicts:
-            if verdict is False or (verdict is None and _CITE.search(sentence)):
+            if verdict is False or (verdict is None and CITATION.search(sentence)):
                 continue
-            if verdict and source is not None and not _CITE.search(sentence):
+            if verdict and source is not None and not CITATION.search(sentence):
                 sentence = _cite(sentence, source)  # supported but unmarked: cite the passage that supports it
-            for n in (int(x) for x in _CITE.findall(sentence)):
+            for n in (int(x) for x in CITATION.findall(sentence)):
                 if 1 <= n <= len(passages):
                     renumber.setdefault(n, len(renumber) + 1)
-            out.append(_CITE.sub(lambda m: _map(m, renumber), sentence))
+            out.append(CITATION.sub(lambda m: _map(m, renumber), sentence))
         citations = [make_citation(new, passages[old - 1], base_url) for old, new in renumber.items()]
         return ComposedAnswer(join_sentences(out), citations)
 
@@ -118,21 +124,21 @@ class AnswerGenerator:
 
     def _support(self, sentence: str, passages: list[Passage]) -> tuple[bool | None, int | None]:
         """The verdict and the number of the passage that supports the sentence best (lexical, then embedding)."""
-        cited = [int(n) for n in _CITE.findall(sentence) if 1 <= int(n) <= len(passages)]
-        if not passages or (_CITE.search(sentence) and not cited):
+        cited = [int(n) for n in CITATION.findall(sentence) if 1 <= int(n) <= len(passages)]
+        if not passages or (CITATION.search(sentence) and not cited):
             return False, None  # nothing to support it, or it cites a passage that does not exist
         numbers = cited or list(range(1, len(passages) + 1))
         if invented_figures(sentence, [passages[n - 1] for n in numbers]):
             return False, None  # a figure, date or article number that its sources do not contain
-        words = set(tokenize(_CITE.sub("", sentence)))
+        words = set(tokenize(CITATION.sub("", sentence)))
         if len(words) < 3:
             return None, None
-        overlap = [len(words & set(tokenize(passages[n - 1].text))) / len(words) for n in numbers]
+        overlap = [len(words & words_of(passages[n - 1].text)) / len(words) for n in numbers]
         best = int(np.argmax(overlap))
         if overlap[best] >= LEXICAL_SUPPORT:
             return True, numbers[best]
         vectors = self._passage_vectors.embed_batch([passages[n - 1].text for n in numbers])
-        scores = vectors @ self._embedder.embed(_CITE.sub("", sentence))
+        scores = vectors @ self._embedder.embed(CITATION.sub("", sentence))
         best = int(np.argmax(scores))
         return bool(scores[best] >= EMBEDDING_SUPPORT), numbers[best]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 from assistant.services.lexical import tokenize
 from assistant.services.retrieval import Passage
 
-_CITE = re.compile(r"\[(\d{1,2})\]")
+CITATION = re.compile(r"\[(\d{1,2})\]")  # a [n] marker in a generated answer
 _LIST_ITEM = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LIST_NUMBER = re.compile(r"^\d{1,2}[.)]$")
@@ -19,12 +21,19 @@ def figures(text: str) -> set[str]:
     return {token for token in tokenize(text) if any(c.isdigit() for c in token)}
 
 
+@lru_cache(maxsize=4096)
+def words_of(text: str) -> frozenset[str]:
+    """The lexical tokens of a passage or prompt, kept: the same texts are checked sentence after sentence."""
+    return frozenset(tokenize(text))
+
+
 def invented_figures(sentence: str, sources: list[Passage]) -> set[str]:
     """Figures (amounts, days, years, article numbers) of the sentence that none of its sources contains."""
     known: set[str] = set()
     for passage in sources:
-        known |= figures(f"{passage.metadata.get('title', '')} {passage.section} {passage.text}")
-    return figures(_CITE.sub("", sentence)) - known
+        known |= {w for w in words_of(f"{passage.metadata.get('title', '')} {passage.section} {passage.text}")
+                  if any(c.isdigit() for c in w)}
+    return figures(CITATION.sub("", sentence)) - known
 
 
 def split_sentences(text: str) -> list[str]:
@@ -38,7 +47,7 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def _share_within(words: set[str], other: set[str]) -> float:
+def _share_within(words: set[str], other: AbstractSet[str]) -> float:
     return len(words & other) / len(words) if words else 0.0
 
 
@@ -46,15 +55,15 @@ class EchoFilter:
     """Recognises sentences that only repeat the instructions, the question or a passage's heading."""
 
     def __init__(self, instructions: str, question: str, passages: list[Passage]) -> None:
-        self._instructions = set(tokenize(instructions))
+        self._instructions = words_of(instructions)  # the same prompt every time
         self._question = set(tokenize(question))
-        self._headings = [set(tokenize(f"{p.metadata.get('title', '')} {p.section}")) for p in passages]
-        self._passages = [set(tokenize(p.text)) for p in passages]
+        self._headings = [words_of(f"{p.metadata.get('title', '')} {p.section}") for p in passages]
+        self._passages = [words_of(p.text) for p in passages]
         self._seen: set[str] = set()
 
     def is_echo(self, sentence: str) -> bool:
         """True for a repeat of an earlier sentence, the prompt's own rules, the question, or a heading."""
-        plain = _CITE.sub("", sentence).strip(" -*•")
+        plain = CITATION.sub("", sentence).strip(" -*•")
         words = set(tokenize(plain))
         key = " ".join(sorted(words)) or plain.lower()
         if key in self._seen:

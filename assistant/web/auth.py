@@ -147,11 +147,17 @@ async def verify_csrf(request: Request) -> None:
 
 
 # -- pages and errors -------------------------------------------------------------
+def safe_local_path(target: str | None, under: str = "/") -> str:
+    """A path on this site below `under`, else `under` itself: redirects after sign-in never leave the site."""
+    if target and target.startswith(under) and not target.startswith("//") and "\\" not in target \
+            and not any(ord(c) < 32 for c in target):
+        return target
+    return under
+
+
 def safe_next(target: str | None) -> str:
     """Only local console paths are followed after login (no open redirects)."""
-    if target and target.startswith("/console") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/console"
+    return safe_local_path(target, "/console")
 
 
 def login_page(request: Request, status_code: int = 200, error: str | None = None,

@@ -29,7 +29,6 @@ from assistant.web.official_session import (
     read_flow,
     remember_flow,
     remember_official,
-    safe_local_path,
     sign_in_of,
 )
 from assistant.web.oidc import OpenIDProvider
@@ -70,7 +69,7 @@ async def login(request: Request, next: NextQuery = None) -> RedirectResponse:  
     pending = await sign_in.provider.start(sign_in.callback_url)
     response = RedirectResponse(pending.url, status_code=302)
     response.headers["Cache-Control"] = "no-store"
-    remember_flow(response, sign_in, pending, safe_local_path(next))
+    remember_flow(response, sign_in, pending, auth.safe_local_path(next))
     return response
 
 
@@ -101,7 +100,7 @@ async def callback(request: Request, helpdesk: HelpdeskDep, code: Annotated[str 
              dependencies=[Depends(auth.verify_csrf)])
 def logout(request: Request, next: NextQuery = None) -> RedirectResponse:  # noqa: A002 - the query name
     """Sign out on this browser (CSRF token required); the browser is anonymous again."""
-    response = RedirectResponse(safe_local_path(next), status_code=303)
+    response = RedirectResponse(auth.safe_local_path(next), status_code=303)
     forget_official(response, _configured(request))
     return response
 

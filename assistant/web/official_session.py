@@ -134,13 +134,5 @@ def official_view(request: Request) -> dict[str, Any] | None:
             "csrf_token": csrf_token(request) if official else None}
 
 
-def safe_local_path(target: str | None) -> str:
-    """Only paths on this site are followed after sign-in and sign-out (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not any(ord(c) < 32 for c in target):
-        return target
-    return "/"
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None

@@ -11,23 +11,20 @@ import json
 import os
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from assistant.config import LLMSettings
 from assistant.errors import LLMUnavailableError
 from assistant.llm import create_chat_model
-from assistant.services.generation import _CITE
-from assistant.services.grounding import split_sentences
+from assistant.services.grounding import CITATION, split_sentences
 from assistant.services.replies import ChannelAddress
 from assistant.wiring import build_helpdesk
 from tests.conftest import REPO, make_settings
-from tests.integration.conftest import free_port
+from tests.integration.conftest import free_port, wait_for_http
 
 pytestmark = pytest.mark.integration
 
@@ -59,15 +56,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
             stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        process.kill()
+    if not wait_for_http(f"{url}/models", process, 120):
         pytest.fail(f"llama.cpp server did not start: {log.read_text(errors='replace')[-2000:]}")
     yield url
     process.terminate()
@@ -91,7 +80,7 @@ def helpdesk(tmp_path: Path, knowledge_dir: Path, llama_server: str):  # type: i
 
 def _check_citation_mapping(reply: Any) -> None:
     """Every [n] in the answer names a returned citation, and citations are numbered 1..k."""
-    numbers = {int(n) for n in _CITE.findall(reply.answer)}
+    numbers = {int(n) for n in CITATION.findall(reply.answer)}
     assert [c.n for c in reply.citations] == list(range(1, len(reply.citations) + 1))
     assert numbers <= {c.n for c in reply.citations}, (reply.answer, [c.n for c in reply.citations])
     for citation in reply.citations:
@@ -126,9 +115,9 @@ def test_sentence_check_removes_what_the_passages_do_not_support(helpdesk: Any) 
         assert sum(judged) < max(1, 0.5 * len(judged))
         return
     for sentence, supported in verdicts.items():
-        plain = _CITE.sub("", sentence).strip()
+        plain = CITATION.sub("", sentence).strip()
         if supported is False:
-            assert plain not in _CITE.sub("", composed.text), f"unsupported sentence kept: {sentence}"
+            assert plain not in CITATION.sub("", composed.text), f"unsupported sentence kept: {sentence}"
     assert any(v for v in verdicts.values()), "an answer was kept without one supported sentence"
 
 
@@ -151,7 +140,7 @@ def test_chat_stream_endpoint_with_the_real_model(tmp_path: Path, knowledge_dir:
     assert [k for k, _ in events].count("token") >= 2 and events[-1][0] == "reply"
     reply = events[-1][1]
     assert reply["outcome"] == "answered" and reply["citations"]
-    cited = {int(n) for n in _CITE.findall(reply["answer"])}
+    cited = {int(n) for n in CITATION.findall(reply["answer"])}
     assert cited <= {c["n"] for c in reply["citations"]}
 
 

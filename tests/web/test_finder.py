@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from docx import Document
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.web import errors, finder
-
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+from assistant.web import finder
+from tests.web.tool_pages import tool_pages_client
 
 
 @pytest.fixture
 def finder_client() -> TestClient:
-    app = FastAPI()
-    app.state.helpdesk = SimpleNamespace(settings=SimpleNamespace(knowledge_dir=KNOWLEDGE))
-    errors.install(app)
-    app.include_router(finder.router)
-    return TestClient(app)
+    return tool_pages_client(finder.router)
 
 
 def test_questionnaire_recommends_with_reasons_and_budget_advice(finder_client: TestClient) -> None:

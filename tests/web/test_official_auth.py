@@ -21,7 +21,8 @@ from assistant.app import create_app
 from assistant.config import OIDCSettings
 from assistant.services.officials import OfficialIdentity, owner_id_for
 from assistant.store.models import Conversation
-from assistant.web.official_session import FLOW_COOKIE, OFFICIAL_COOKIE, remember_official, safe_local_path
+from assistant.web.auth import safe_local_path
+from assistant.web.official_session import FLOW_COOKIE, OFFICIAL_COOKIE, remember_official
 from assistant.web.session import COOKIE as BROWSER_COOKIE
 from tests.experts_support import build_console, csrf_from
 from tests.web.oidc_stand_in import CLIENT_ID, CLIENT_SECRET, StandInProvider, closed_port_url, stand_in_provider

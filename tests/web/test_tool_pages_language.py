@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.web import advisor, errors, finder
+from assistant.web import advisor, finder
 from assistant.web.ui_text import UI_LANGUAGES, ui_text
+from tests.web.tool_pages import tool_pages_client
 
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 PAGES = {("/advisor", ""): ("advisor_title", "advisor_launch_date", "advisor_submit"),
          ("/finder", ""): ("finder_title", "finder_need_label", "finder_submit"),
@@ -21,12 +17,7 @@ PAGES = {("/advisor", ""): ("advisor_title", "advisor_launch_date", "advisor_sub
 
 @pytest.fixture
 def tools() -> TestClient:
-    app = FastAPI()
-    app.state.helpdesk = SimpleNamespace(settings=SimpleNamespace(knowledge_dir=KNOWLEDGE))
-    errors.install(app)
-    app.include_router(advisor.router)
-    app.include_router(finder.router)
-    return TestClient(app)
+    return tool_pages_client(advisor.router, finder.router)
 
 
 def test_a_german_browser_gets_german_labels(tools: TestClient) -> None:
